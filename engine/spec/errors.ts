@@ -1,0 +1,40 @@
+/**
+ * Every error Weir reports carries a stable `code`, a message that says what to change,
+ * optional `details`, and whether retrying the same call can succeed (kafkajs' `retriable` model).
+ * REST answers these as `{ error: { code, message, details } }` with `status`.
+ */
+export class WeirError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly retriable: boolean;
+  readonly details: unknown;
+
+  constructor(
+    code: string,
+    message: string,
+    opts: { status?: number; retriable?: boolean; details?: unknown; cause?: unknown } = {},
+  ) {
+    super(message, { cause: opts.cause });
+    this.name = 'WeirError';
+    this.code = code;
+    this.status = opts.status ?? 400;
+    this.retriable = opts.retriable ?? false;
+    this.details = opts.details;
+  }
+
+  toJSON() {
+    return { code: this.code, message: this.message, details: this.details ?? null };
+  }
+}
+
+export const isWeirError = (e: unknown): e is WeirError => e instanceof WeirError;
+
+/** A problem found in a pipeline document, located precisely enough for the editor to highlight it. */
+export interface ValidationIssue {
+  code: string;
+  message: string;
+  /** JSON-path-like location inside the document, e.g. `nodes[2].config.rate`. */
+  path: string;
+  nodeId?: string;
+  edge?: { from: { node: string; port: string }; to: { node: string; port: string } };
+}

@@ -1,0 +1,45 @@
+import type { PipelineEdge } from './document';
+
+/** A node with its config parsed by its spec (defaults filled in). */
+export interface NodeRef {
+  id: string;
+  type: string;
+  config: Record<string, unknown>;
+}
+
+/** A collection agent in the Flume model: sources (each with its interceptor chain) → channel → sinks. */
+export interface AgentPlan {
+  /** The channel node id names the agent. */
+  id: string;
+  sources: { node: NodeRef; interceptors: NodeRef[] }[];
+  channel: NodeRef;
+  sinks: { node: NodeRef; topic: string }[];
+}
+
+export interface TopicPlan {
+  nodeId: string;
+  name: string;
+  partitions: number;
+  retentionMs: number;
+}
+
+/** One stream-processor job: a consumer group on one topic running the operator graph below it. */
+export interface JobPlan {
+  /** The topic node id names the job. */
+  id: string;
+  groupId: string;
+  topic: string;
+  topicNodeId: string;
+  /** Operator, view and dead-letter nodes downstream of the topic, upstream first. */
+  nodes: NodeRef[];
+  /** Edges among the topic node and `nodes`. */
+  edges: PipelineEdge[];
+}
+
+export interface Plan {
+  pipelineId: string;
+  version: number;
+  topics: TopicPlan[];
+  agents: AgentPlan[];
+  jobs: JobPlan[];
+}

@@ -1,0 +1,4 @@
+import { EmbeddedStore } from './embedded';
+import { storeContract } from './store.contract';
+
+storeContract('embedded', () => new EmbeddedStore());
