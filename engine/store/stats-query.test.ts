@@ -1,0 +1,4 @@
+import { EmbeddedStore } from './embedded';
+import { statsQueryChecks } from './stats-query.checks';
+
+statsQueryChecks('the embedded store', () => new EmbeddedStore());

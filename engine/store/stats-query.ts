@@ -1,0 +1,287 @@
+/**
+ * Stats queries over the serving views (key layout: view-keys.ts). Pure logic over the Store
+ * interface, so it runs the same on Redis and on the embedded store.
+ *
+ * - With a granularity: a time series, one point per bucket overlapping [from, to), zeros filled.
+ * - Without: a breakdown of [from, to) at minute resolution, read from the fewest buckets that
+ *   cover the range exactly — whole UTC days from day buckets, whole hours from hour buckets, the
+ *   rest from minute buckets — so nothing is counted twice.
+ * Either way: one Store.readHashes call (one round trip), at most MAX_BUCKETS buckets.
+ */
+import { z } from 'zod';
+import { WeirError } from '../spec/errors';
+import type { Store } from './types';
+import { RESERVED_VIEW_IDS, RESOLUTIONS, bucketStart, counterKey, encodeValue, type Resolution } from './view-keys';
+
+export const GROUP_BYS = ['module', 'country', 'region', 'city', 'browser', 'os', 'device'] as const;
+export const GRANULARITIES = ['minute', 'hour', 'day'] as const;
+export type GroupBy = (typeof GROUP_BYS)[number];
+export type Granularity = (typeof GRANULARITIES)[number];
+
+/** Above this many buckets a query is refused: use a coarser granularity or a shorter range. */
+export const MAX_BUCKETS = 5_000;
+
+const RES_OF: Record<Granularity, Resolution> = { minute: 'm', hour: 'h', day: 'd' };
+
+export interface StatsQuery {
+  pipelineId: string;
+  viewId: string;
+  /** Epoch ms, a string of digits, or an ISO-8601 date. */
+  from: number | string;
+  to: number | string;
+  groupBy: GroupBy;
+  granularity?: Granularity;
+  filter?: { module?: string };
+  /** Keep only the top N keys (by total); `total` still counts everything. */
+  limit?: number;
+}
+
+export interface SeriesResult {
+  groupBy: GroupBy;
+  granularity: Granularity;
+  /** Start of the first bucket. */
+  from: number;
+  /** End of the last bucket. */
+  to: number;
+  series: { key: string; points: [number, number][] }[];
+}
+
+export interface BreakdownResult {
+  groupBy: GroupBy;
+  /** [from, to) rounded out to whole minutes. */
+  from: number;
+  to: number;
+  breakdown: { key: string; count: number }[];
+  total: number;
+}
+
+export type StatsResult = SeriesResult | BreakdownResult;
+
+const toMs = (v: unknown): unknown => {
+  if (typeof v !== 'string') return v;
+  const s = v.trim();
+  if (/^\d+$/.test(s)) return Number(s);
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? v : t;
+};
+const Time = z.preprocess(toMs, z.number().int().nonnegative());
+
+const QuerySchema = z.strictObject({
+  pipelineId: z.string().regex(/^[^{}\s]+$/),
+  viewId: z
+    .string()
+    .regex(/^[^:{}\s]+$/)
+    .refine((v) => !RESERVED_VIEW_IDS.includes(v)),
+  from: Time,
+  to: Time,
+  groupBy: z.enum(GROUP_BYS),
+  granularity: z.enum(GRANULARITIES).optional(),
+  filter: z.strictObject({ module: z.string().optional() }).optional(),
+  limit: z.number().int().positive().optional(),
+});
+
+const PARAMS = ['pipelineId', 'viewId', 'from', 'to', 'groupBy', 'granularity', 'filter', 'limit'];
+
+const ALLOWED: Record<string, string> = {
+  pipelineId: 'a pipeline id (no braces or spaces)',
+  viewId: `a view id (no ":", braces or spaces; not ${RESERVED_VIEW_IDS.join(', ')})`,
+  from: 'epoch milliseconds or an ISO-8601 date',
+  to: 'epoch milliseconds or an ISO-8601 date',
+  groupBy: GROUP_BYS.join(', '),
+  granularity: `${GRANULARITIES.join(', ')}, or omitted for a breakdown`,
+  filter: 'filter[module]=<module> (filtering by other dimensions is not supported)',
+  limit: 'a positive integer',
+};
+
+function invalid(parameter: string, got: unknown, extra = ''): WeirError {
+  const allowed = ALLOWED[parameter] ?? PARAMS.join(', ');
+  const shown = got === undefined ? 'nothing' : JSON.stringify(got);
+  return new WeirError(
+    'invalid_stats_query',
+    `${parameter}: expected ${allowed}; got ${shown}.${extra ? ` ${extra}` : ''}`,
+    { status: 400, details: { parameter, allowed, got: got ?? null } },
+  );
+}
+
+function parseQuery(input: unknown): z.infer<typeof QuerySchema> {
+  const r = QuerySchema.safeParse(input);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const raw = (input ?? {}) as Record<string, unknown>;
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0];
+    if (issue.path[0] === 'filter') {
+      return fail(invalid('filter', (raw.filter as Record<string, unknown>) ?? null, `Unknown filter "${key}".`));
+    }
+    return fail(
+      new WeirError('invalid_stats_query', `Unknown parameter "${key}"; allowed: ${PARAMS.join(', ')}.`, {
+        status: 400,
+        details: { parameter: key, allowed: PARAMS },
+      }),
+    );
+  }
+  const param = String(issue.path[0] ?? 'query');
+  if (param === 'query') {
+    return fail(new WeirError('invalid_stats_query', `The stats query must be an object with ${PARAMS.join(', ')}.`, { status: 400 }));
+  }
+  return fail(invalid(param, raw[param]));
+}
+
+const fail = (e: WeirError): never => {
+  throw e;
+};
+
+function tooLarge(n: number, what: string, advice: string): WeirError {
+  return new WeirError(
+    'range_too_large',
+    `This query needs ${n} ${what} buckets; at most ${MAX_BUCKETS} are read per query. ${advice}`,
+    { status: 400, details: { buckets: n, max: MAX_BUCKETS } },
+  );
+}
+
+interface Plan {
+  keys: string[];
+  from: number;
+  to: number;
+}
+
+/**
+ * Walks the exact cover of [a, b) (both minute-aligned) by resolutions coarse to fine: the whole
+ * buckets of the coarsest size inside the range, then the edges at the next size down.
+ */
+function cover(a: number, b: number, levels: Resolution[], emit: (res: Resolution, from: number, to: number) => void) {
+  if (a >= b) return;
+  const [res, ...finer] = levels;
+  const size = RESOLUTIONS[res].bucketMs;
+  if (finer.length === 0) {
+    emit(res, a, b);
+    return;
+  }
+  const s = Math.ceil(a / size) * size;
+  const e = Math.floor(b / size) * size;
+  if (s >= e) {
+    cover(a, b, finer, emit);
+    return;
+  }
+  cover(a, s, finer, emit);
+  emit(res, s, e);
+  cover(e, b, finer, emit);
+}
+
+function breakdownPlan(pid: string, viewId: string, from: number, to: number): Plan {
+  const MIN = RESOLUTIONS.m.bucketMs;
+  const F = Math.floor(from / MIN) * MIN;
+  const T = Math.ceil(to / MIN) * MIN;
+  let n = 0;
+  cover(F, T, ['d', 'h', 'm'], (res, a, b) => {
+    n += (b - a) / RESOLUTIONS[res].bucketMs;
+  });
+  if (n > MAX_BUCKETS) throw tooLarge(n, 'day/hour/minute', 'Use a shorter range.');
+  const keys: string[] = [];
+  cover(F, T, ['d', 'h', 'm'], (res, a, b) => {
+    const size = RESOLUTIONS[res].bucketMs;
+    for (let t = a; t < b; t += size) keys.push(counterKey(pid, viewId, res, t));
+  });
+  return { keys, from: F, to: T };
+}
+
+function seriesPlan(pid: string, viewId: string, from: number, to: number, granularity: Granularity): Plan {
+  const res = RES_OF[granularity];
+  const size = RESOLUTIONS[res].bucketMs;
+  const F = bucketStart(from, res);
+  const T = Math.ceil(to / size) * size;
+  const n = (T - F) / size;
+  if (n > MAX_BUCKETS) {
+    const advice =
+      granularity === 'day'
+        ? 'Use a shorter range.'
+        : `Use a coarser granularity (${granularity === 'minute' ? 'hour or day' : 'day'}) or a shorter range.`;
+    throw tooLarge(n, granularity, advice);
+  }
+  const keys: string[] = [];
+  for (let t = F; t < T; t += size) keys.push(counterKey(pid, viewId, res, t));
+  return { keys, from: F, to: T };
+}
+
+/**
+ * Returns a function that maps a field to the group key it counts for, or undefined when the
+ * field belongs to another dimension or module.
+ */
+function fieldMatcher(groupBy: GroupBy, module: string | undefined): (f: string) => string | undefined {
+  if (groupBy === 'module') {
+    if (module !== undefined) {
+      const want = `t|${module}|`;
+      return (f) => (f === want ? module : undefined);
+    }
+    return (f) => (f.startsWith('t|') ? f.slice(2, -1) : undefined);
+  }
+  if (module !== undefined) {
+    const prefix = `${groupBy}|${module}|`;
+    return (f) => (f.startsWith(prefix) ? f.slice(prefix.length) : undefined);
+  }
+  const prefix = `${groupBy}|`;
+  return (f) => {
+    if (!f.startsWith(prefix)) return undefined;
+    const bar = f.indexOf('|', prefix.length);
+    return bar < 0 ? undefined : f.slice(bar + 1);
+  };
+}
+
+const byCountDesc = <T extends { key: string }>(count: (x: T) => number) => (a: T, b: T) =>
+  count(b) - count(a) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+export async function queryStats(store: Store, query: StatsQuery): Promise<StatsResult> {
+  const q = parseQuery(query);
+  if (q.to <= q.from) throw invalid('to', query.to, `to must be after from (${q.from}).`);
+  const module = q.filter?.module === undefined ? undefined : encodeValue(q.filter.module);
+  const match = fieldMatcher(q.groupBy, module);
+
+  if (q.granularity) {
+    const plan = seriesPlan(q.pipelineId, q.viewId, q.from, q.to, q.granularity);
+    const hashes = await store.readHashes(plan.keys);
+    const size = RESOLUTIONS[RES_OF[q.granularity]].bucketMs;
+    const byKey = new Map<string, { key: string; total: number; values: number[] }>();
+    for (let i = 0; i < hashes.length; i++) {
+      const h = hashes[i];
+      for (const f in h) {
+        const key = match(f);
+        if (key === undefined) continue;
+        let s = byKey.get(key);
+        if (!s) {
+          s = { key, total: 0, values: new Array<number>(hashes.length).fill(0) };
+          byKey.set(key, s);
+        }
+        s.values[i] += h[f];
+        s.total += h[f];
+      }
+    }
+    let sorted = [...byKey.values()].sort(byCountDesc((s) => s.total));
+    if (q.limit !== undefined) sorted = sorted.slice(0, q.limit);
+    return {
+      groupBy: q.groupBy,
+      granularity: q.granularity,
+      from: plan.from,
+      to: plan.to,
+      series: sorted.map((s) => ({
+        key: s.key,
+        points: s.values.map((n, i): [number, number] => [plan.from + i * size, n]),
+      })),
+    };
+  }
+
+  const plan = breakdownPlan(q.pipelineId, q.viewId, q.from, q.to);
+  const hashes = await store.readHashes(plan.keys);
+  const counts = new Map<string, number>();
+  let total = 0;
+  for (const h of hashes) {
+    for (const f in h) {
+      const key = match(f);
+      if (key === undefined) continue;
+      counts.set(key, (counts.get(key) ?? 0) + h[f]);
+      total += h[f];
+    }
+  }
+  let breakdown = [...counts].map(([key, count]) => ({ key, count })).sort(byCountDesc((x) => x.count));
+  if (q.limit !== undefined) breakdown = breakdown.slice(0, q.limit);
+  return { groupBy: q.groupBy, from: plan.from, to: plan.to, breakdown, total };
+}
