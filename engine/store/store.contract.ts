@@ -215,19 +215,22 @@ export function storeContract(name: string, makeStore: () => Store | Promise<Sto
       const channel = `${p}changes`;
       const got: string[] = [];
       const also: string[] = [];
-      const unsubscribe = await store.subscribe(channel, (m) => got.push(m));
+      // What a subscriber reads the moment a notice arrives: the write must already be visible.
+      const readOnNotice: Promise<Record<string, number>[]>[] = [];
+      const unsubscribe = await store.subscribe(channel, (m) => {
+        got.push(m);
+        readOnNotice.push(store.readHashes([`${p}a`]));
+      });
       const unsubscribeAlso = await store.subscribe(channel, (m) => also.push(m));
 
-      let seenAtResolve: number | null = null;
-      await store
-        .applyAtomic({ checkpoints: [], increments: [{ key: `${p}a`, field: 'n', by: 1 }], notice: { channel, message: 'n1' } })
-        .then(() => {
-          seenAtResolve = got.length;
-        });
+      await store.applyAtomic({
+        checkpoints: [],
+        increments: [{ key: `${p}a`, field: 'n', by: 1 }],
+        notice: { channel, message: 'n1' },
+      });
       await waitFor(() => got.length === 1 && also.length === 1);
       expect(got).toEqual(['n1']);
-      expect(seenAtResolve).toBe(0); // delivered asynchronously, after the write committed
-      expect(await store.readHashes([`${p}a`])).toEqual([{ n: 1 }]);
+      expect(await readOnNotice[0]).toEqual([{ n: 1 }]);
 
       await store.publish(channel, 'direct');
       await waitFor(() => got.length === 2);

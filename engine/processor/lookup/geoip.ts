@@ -24,7 +24,8 @@ type AnyRecord = {
   state1?: string;
 };
 
-function normalize(rec: AnyRecord | null): GeoResult {
+/** Exported for tests: both schemas normalize to the same shape. */
+export function normalize(rec: AnyRecord | null): GeoResult {
   if (!rec) return UNKNOWN;
   const country = rec.country?.iso_code ?? rec.country_code ?? 'unknown';
   const province = rec.subdivisions?.[0]?.names?.en ?? rec.state1 ?? '';

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { GeoIp, normalize } from './geoip';
+import { Lru } from './lru';
+import { UserAgents } from './useragent';
+
+describe('GeoIP', async () => {
+  const geo = await GeoIp.open(undefined, 100);
+
+  it.each([
+    ['123.125.114.144', 'CN', 'CN/Beijing'],
+    ['113.108.81.189', 'CN', 'CN/Guangdong'],
+    ['101.226.4.6', 'CN', 'CN/Shanghai'],
+    ['8.8.8.8', 'US', 'US/California'],
+  ])('finds %s in %s / %s (bundled DB-IP, flat schema)', (ip, country, region) => {
+    expect(geo.lookup(ip)).toMatchObject({ country, region });
+  });
+
+  it('looks up IPv6 in the IPv6 database', () => {
+    expect(geo.lookup('2001:4860:4860::8888').country).toMatch(/^[A-Z]{2}$/);
+    expect(geo.lookup('2001:4860:4860::8888')).toEqual(geo.lookup('2001:4860:4860:0:0:0:0:8888'));
+  });
+
+  it('reports non-IPs and private addresses as unknown', () => {
+    for (const ip of ['not-an-ip', '', '999.1.1.1', '10.0.0.1', '192.168.1.1']) expect(geo.lookup(ip)).toEqual({ country: 'unknown', region: 'unknown', city: 'unknown' });
+  });
+
+  it('normalizes the GeoIP2 / GeoLite2-City schema the same way', () => {
+    expect(normalize({ country: { iso_code: 'CN' }, subdivisions: [{ names: { en: 'Zhejiang', 'zh-CN': '浙江' } }], city: { names: { en: 'Hangzhou' } } }))
+      .toEqual({ country: 'CN', region: 'CN/Zhejiang', city: 'CN/Zhejiang/Hangzhou' });
+  });
+
+  it('says what to do when the database cannot be opened', async () => {
+    await expect(GeoIp.open('/no/such.mmdb', 10)).rejects.toMatchObject({ code: 'geoip_database_unreadable', message: expect.stringContaining('GEOIP_DB') });
+  });
+});
+
+describe('user agents', () => {
+  const ua = new UserAgents(100);
+  it.each([
+    ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36', { browser: 'Chrome', os: 'Windows', device: 'desktop', bot: false }],
+    ['Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1', { browser: 'Mobile Safari', os: 'iOS', device: 'mobile', bot: false }],
+    ['Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)', { browser: 'Baiduspider', device: 'bot', bot: true }],
+    ['', { browser: 'unknown', os: 'unknown', device: 'unknown', bot: false }],
+  ])('%s', (agent, expected) => {
+    expect(ua.lookup(agent)).toMatchObject(expected);
+  });
+});
+
+describe('Lru', () => {
+  it('stays bounded and evicts the least recently used', () => {
+    const lru = new Lru<string, number>(2);
+    lru.set('a', 1);
+    lru.set('b', 2);
+    lru.get('a');
+    lru.set('c', 3);
+    expect([lru.get('a'), lru.get('b'), lru.get('c'), lru.size]).toEqual([1, undefined, 3, 2]);
+  });
+});
