@@ -1,7 +1,13 @@
 import tseslint from 'typescript-eslint';
 
 const serverOnly = ['kafkajs', 'ioredis', 'maxmind', 'ua-parser-js', 'fs', 'node:*', 'child_process'];
-const serverEngine = ['**/engine/agent/**', '**/engine/bus/**', '**/engine/processor/**', '**/engine/store/**', '**/engine/runtime/**', '**/engine/nodes/*/run', '**/engine/nodes/*/run.ts', '**/engine/nodes/runners'];
+const serverDirs = ['agent', 'bus', 'processor', 'store', 'runtime'];
+const serverEngine = [
+  ...serverDirs.flatMap((d) => [`**/engine/${d}`, `**/engine/${d}/**`, `@/engine/${d}`, `@/engine/${d}/**`]),
+  '**/engine/nodes/*/run', '**/engine/nodes/*/run.ts', '**/engine/nodes/runners', '@/engine/nodes/*/run', '@/engine/nodes/runners',
+];
+// engine/spec and engine/nodes/*/spec.ts reach server dirs by relative paths too.
+const relativeServer = serverDirs.flatMap((d) => [`../${d}`, `../${d}/**`, `../../${d}`, `../../${d}/**`]).concat(['./run', '../runners', '../*/run']);
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '.next/**', 'infra/**', 'test-results/**', 'playwright-report/**', 'next-env.d.ts', '.weir*/**'] },
@@ -31,7 +37,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         paths: serverOnly.filter((p) => !p.includes('*')).map((name) => ({ name, message: 'spec code is browser-safe: no server-only modules.' })),
         patterns: [
-          { group: ['node:*', ...serverEngine], message: 'spec code is browser-safe: no server-only modules.' },
+          { group: ['node:*', ...serverEngine, ...relativeServer], message: 'spec code is browser-safe: no server-only modules.' },
           { group: ['**/app/**', '@/app/**', '**/components/**', '@/components/**', 'react', 'next', 'next/*'], message: 'engine/ must not import UI code.' },
         ],
       }],

@@ -20,10 +20,21 @@ describe('RedisStore when Redis is down', () => {
     expect(err).toMatchObject({ code: 'store_unreachable', retriable: true, status: 503 });
     expect((err as Error).message).toMatch(/REDIS_URL/);
     expect((err as Error).message).toMatch(/ECONNREFUSED/);
-    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    // Now known down: the next call does not wait for another reconnect attempt.
+    const t1 = Date.now();
+    await expect(store.readList('weirtest:{down}:l', 0, -1)).rejects.toMatchObject({ code: 'store_unreachable' });
+    expect(Date.now() - t1).toBeLessThan(100);
     const health = await store.health();
     expect(health.ok).toBe(false);
     expect(health.detail).toMatch(/REDIS_URL/);
+    await store.close();
+  });
+
+  it('recovers once Redis is back', async () => {
+    // A store that has never connected behaves like one whose Redis came back: the call connects.
+    const store = new RedisStore(url!);
+    expect((await store.health()).ok).toBe(true);
     await store.close();
   });
 

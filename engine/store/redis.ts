@@ -6,8 +6,9 @@
  * batch (view-keys.ts puts `{<pipelineId>}` in all of a pipeline's keys). This client talks to one
  * node; deletePrefix's SCAN likewise assumes a single node.
  *
- * Failure model: a down Redis fails a call within about a second (one reconnect attempt; a
- * blackholed host within ~2 × connectTimeout) with WeirError `store_unreachable` (retriable).
+ * Failure model: a down Redis fails a call with WeirError `store_unreachable` (retriable): the
+ * first call after the connection drops within one reconnect attempt (~0.2 s when refused, about
+ * 2 × connectTimeout for a blackholed host), later calls at once while it stays down.
  * When applyAtomic fails that way its outcome is unknown; a processor re-reads its checkpoints,
  * and fencing turns a replay of an already-applied batch into `applied: false`.
  */
@@ -371,6 +372,10 @@ export class RedisStore implements Store {
   }
 
   private async call<T>(fn: () => Promise<T>): Promise<T> {
+    // Known down (the last attempt failed and ioredis is waiting to retry): answer at once rather
+    // than park the call in the offline queue for another backoff period. ioredis keeps
+    // reconnecting in the background, and the first call after it succeeds goes through.
+    if (this.lastConnError && this.redis.status === 'reconnecting') throw this.toError(this.lastConnError);
     try {
       return await fn();
     } catch (err) {
