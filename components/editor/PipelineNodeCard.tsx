@@ -37,7 +37,7 @@ function NodeCounters({ nodeId }: { nodeId: string }) {
   const status = useEditorOverlay().status?.[nodeId];
   if (!status) return null;
   return (
-    <div className="node-counters" data-testid={`counters-${nodeId}`}>
+    <div className="node-counters" data-testid={`counters-${nodeId}`} data-in={status.in} data-out={status.out} data-errors={status.errors}>
       <span title={t('node.inTotal', { n: formatCount(status.in, locale) })}>
         {t('node.in')} <b data-testid={`counter-in-${nodeId}`}>{formatRate(status.inRate, locale)}</b>/s
       </span>

@@ -83,12 +83,17 @@ export class JobRunner {
     const result = await this.run(records, batch.partition, state);
 
     const last = fresh[fresh.length - 1].offset;
+    // If the call fails we cannot know whether it applied: forget the cached checkpoint so the
+    // redelivered batch re-reads it (fencing then makes the retry exact).
     const { applied } = await store.applyAtomic({
       checkpoints: [{ key: this.ckptKey, field: `${this.plan.topic}:${batch.partition}`, offset: last + 1, state: JSON.stringify(state), expectedOffset: ckpt?.offset ?? null }],
       increments: result.increments,
       expire: result.expire,
       pushes: result.dead.length ? [{ key: deadLetterKey(this.pipelineId), values: result.dead.map((d) => JSON.stringify(d)), max: result.deadKeep }] : [],
       notice: { channel: changesChannel(this.pipelineId), message: JSON.stringify({ pipelineId: this.pipelineId, at: Date.now(), events: records.length }) },
+    }).catch((e) => {
+      this.checkpoints.delete(batch.partition);
+      throw e;
     });
     if (!applied) {
       // Someone else moved this partition on (we are a zombie, or our cache is stale): re-read and redo.

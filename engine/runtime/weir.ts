@@ -16,7 +16,7 @@ export interface Weir {
 }
 
 export interface WeirOptions {
-  env?: NodeJS.ProcessEnv;
+  env?: Record<string, string | undefined>;
   role?: 'all' | 'worker';
   /** Create and deploy the demo pipeline when none exists (the newcomer's first start). */
   bootstrap?: boolean;

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { RedisStore } from './redis';
 import { storeContract } from './store.contract';
@@ -31,11 +33,26 @@ describe('RedisStore when Redis is down', () => {
     await store.close();
   });
 
-  it('recovers once Redis is back', async () => {
-    // A store that has never connected behaves like one whose Redis came back: the call connects.
-    const store = new RedisStore(url!);
-    expect((await store.health()).ok).toBe(true);
-    await store.close();
+  it('recovers by itself once Redis is back', async () => {
+    const port = await freePort();
+    const store = new RedisStore(`redis://127.0.0.1:${port}`);
+    await expect(store.health()).resolves.toMatchObject({ ok: false });
+    const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    try {
+      const until = Date.now() + 10_000;
+      let ok = false;
+      while (!ok && Date.now() < until) {
+        ok = (await store.health()).ok;
+        if (!ok) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(ok).toBe(true);
+      expect((await store.applyAtomic({ checkpoints: [], increments: [{ key: 'k', field: 'f', by: 1 }] })).applied).toBe(true);
+    } finally {
+      await store.close();
+      server.kill();
+    }
   });
 
   it('never prints the password of REDIS_URL', async () => {
@@ -45,3 +62,14 @@ describe('RedisStore when Redis is down', () => {
     await store.close();
   });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}

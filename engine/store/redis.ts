@@ -305,7 +305,7 @@ export class RedisStore implements Store {
     try {
       // Later subscribers of the channel wait for the same SUBSCRIBE: when subscribe() resolves,
       // every later publish reaches the listener.
-      await this.call(() => entry.ready);
+      await this.call(() => entry.ready, false);
     } catch (err) {
       entry.listeners.delete(listener);
       throw err;
@@ -319,7 +319,9 @@ export class RedisStore implements Store {
       if (target.listeners.size === 0 && this.channels.get(channel) === target) {
         this.channels.delete(channel);
         // Commands on one connection are ordered, so a re-subscribe issued after this still wins.
-        await this.call(() => sub.unsubscribe(channel));
+        // If Redis is down the listener is gone all the same; a leftover server-side subscription
+        // only brings messages that find no listener, so there is nothing to report.
+        await sub.unsubscribe(channel).catch(() => undefined);
       }
     };
   }
@@ -371,11 +373,11 @@ export class RedisStore implements Store {
     });
   }
 
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
+  private async call<T>(fn: () => Promise<T>, failFast = true): Promise<T> {
     // Known down (the last attempt failed and ioredis is waiting to retry): answer at once rather
     // than park the call in the offline queue for another backoff period. ioredis keeps
     // reconnecting in the background, and the first call after it succeeds goes through.
-    if (this.lastConnError && this.redis.status === 'reconnecting') throw this.toError(this.lastConnError);
+    if (failFast && this.lastConnError && this.redis.status === 'reconnecting') throw this.toError(this.lastConnError);
     try {
       return await fn();
     } catch (err) {

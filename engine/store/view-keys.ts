@@ -56,9 +56,7 @@ export const bucketStart = (ts: number, res: Resolution): number => {
   return Math.floor(ts / size) * size;
 };
 
-// eslint-disable-next-line no-control-regex
 const UNSAFE = /[|\u0000-\u001f\u007f]/;
-// eslint-disable-next-line no-control-regex
 const UNSAFE_ALL = /[|\u0000-\u001f\u007f]/g;
 
 /**
