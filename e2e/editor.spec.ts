@@ -86,11 +86,19 @@ test('build on the template in the editor: drop, connect, refuse, configure, sav
   await expect(inspector.getByTestId('field-error-keep')).toHaveCount(0);
   await page.screenshot({ path: testInfo.outputPath('04-inspector.png') });
 
-  // Save: a new version, nothing left unsaved.
+  // A node added by double-click and removed with the Delete key never reaches the saved document.
+  await page.getByTestId('palette-item-topic').dblclick();
+  await expect(page.getByTestId('node-topic')).toBeVisible();
+  await page.keyboard.press('Delete');
+  await expect(page.getByTestId('node-topic')).toHaveCount(0);
+
+  // Save: a new version, nothing left unsaved; the server agrees it is valid.
   await page.getByTestId('save-button').click();
   await expect(page.getByTestId('editor-notice')).toContainText(/v2/);
   await expect(page.getByTestId('editor-version')).toHaveText('v2');
   await expect(page.getByTestId('unsaved-indicator')).toHaveCount(0);
+  await page.getByTestId('validate-button').click();
+  await expect(page.getByTestId('issues-panel')).toHaveClass(/\bok\b/);
 
   // Reload: the node, its edge and its setting came back from the server.
   await page.goto(pipelineUrl);

@@ -70,6 +70,7 @@ function record(name, ok, t0, counts) {
 function skip(name, why) {
   results.push({ name, ok: false, passed: 0, failed: 1, time: '-', note: why });
   console.log(`✘ ${name}: skipped, ${why}`);
+  return false;
 }
 
 function readJson(file) {
@@ -96,6 +97,7 @@ function playwrightCounts(file) {
 }
 
 async function step(name, argv, { env, counts } = {}) {
+  if (interrupted) return skip(name, `interrupted by ${interrupted}`);
   heading(name);
   const t0 = Date.now();
   const code = await run(argv, env);
@@ -137,9 +139,11 @@ function summary() {
   return failed;
 }
 
-async function onSignal(sig) {
-  if (interrupted) return;
-  interrupted = true;
+// The main flow sees `interrupted`, skips what is left, stops the infra and still prints the summary.
+function onSignal(sig) {
+  // A second signal means "now": the infra's exit hook still kills Kafka and Redis.
+  if (interrupted) process.exit(130);
+  interrupted = sig;
   console.error(`\ntest: ${sig}, stopping…`);
   if (current) {
     try {
@@ -148,10 +152,8 @@ async function onSignal(sig) {
       /* already gone */
     }
   }
-  await stopInfra().catch(() => {});
-  process.exit(sig === 'SIGINT' ? 130 : 143);
 }
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => void onSignal(sig));
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => onSignal(sig));
 
 async function main() {
   const t0 = Date.now();
@@ -162,7 +164,7 @@ async function main() {
     await step('tsc --noEmit', [...bin('tsc'), '--noEmit']);
   }
 
-  if (needsInfra) {
+  if (needsInfra && !interrupted) {
     heading('start Kafka and Redis');
     const s0 = Date.now();
     try {
@@ -217,4 +219,4 @@ try {
   else rmSync(work, { recursive: true, force: true });
   failed = summary();
 }
-process.exit(failed === 0 ? 0 : 1);
+process.exit(interrupted ? (interrupted === 'SIGINT' ? 130 : 143) : failed === 0 ? 0 : 1);

@@ -41,29 +41,41 @@ function ClientPie({ dimension, data }: { dimension: ClientDimension; data: Stat
           : dimension === 'device' && deviceKeys[key.toLowerCase()]
             ? t(deviceKeys[key.toLowerCase()])
             : key;
-    const rows = topWithOther(data?.breakdown ?? [], slices, otherKey);
+    const rows = topWithOther(data?.breakdown ?? [], slices, otherKey).map((r) => ({ name: label(r.key), value: r.count }));
+    const total = rows.reduce((sum, r) => sum + r.value, 0);
+    const share = new Map(rows.map((r) => [r.name, total ? (r.value / total) * 100 : 0]));
     return {
       title: { text: t(`dashboard.client.${dimension}`), left: 'center', top: 0, textStyle: { fontSize: 12, fontWeight: 600 } },
       tooltip: {
         trigger: 'item',
-        valueFormatter: (v: number) => formatCount(v, locale),
+        formatter: (p: { name: string; value: number; percent: number }) => `${p.name}<br/><b>${formatCount(p.value, locale)}</b> (${p.percent.toFixed(1)}%)`,
       },
-      legend: { type: 'scroll', bottom: 0, left: 0, right: 0, itemWidth: 10, itemHeight: 10, textStyle: { fontSize: 11 } },
+      // Percentages sit in the legend, not on leader lines: they stay legible in a narrow card.
+      legend: {
+        type: 'plain',
+        orient: 'vertical',
+        left: '58%',
+        top: 'middle',
+        itemWidth: 10,
+        itemHeight: 10,
+        itemGap: 6,
+        textStyle: { fontSize: 11 },
+        formatter: (name: string) => `${name}  ${(share.get(name) ?? 0).toFixed(1)}%`,
+      },
       series: [
         {
+          id: dimension,
           type: 'pie',
           name: t(`dashboard.client.${dimension}`),
-          radius: ['38%', '64%'],
-          center: ['50%', '46%'],
-          avoidLabelOverlap: true,
-          label: { show: true, formatter: '{d}%', fontSize: 10 },
-          labelLine: { length: 4, length2: 4 },
-          data: rows.map((r) => ({ name: label(r.key), value: r.count })),
+          radius: ['42%', '70%'],
+          center: ['30%', '55%'],
+          label: { show: false },
+          data: rows,
         },
       ],
     };
   }, [data, dimension, locale, t]);
-  return <EChart option={option} height={240} testId={`chart-client-${dimension}`} ariaLabel={t(`dashboard.client.${dimension}`)} />;
+  return <EChart option={option} height={200} testId={`chart-client-${dimension}`} ariaLabel={t(`dashboard.client.${dimension}`)} />;
 }
 
 /** (c) Which clients visit: browser, operating system and device class. */
@@ -80,7 +92,7 @@ export function ClientBreakdownWidget({ pipelineId, range, module, refreshKey }:
   );
   return (
     <WidgetCard title={t('dashboard.byClient')} error={error} testId="widget-clients">
-      <div className="pie-row">
+      <div className="pie-grid">
         {dimensions.map((d) => (
           <ClientPie key={d} dimension={d} data={data?.[d] ?? null} />
         ))}

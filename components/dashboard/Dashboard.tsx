@@ -3,7 +3,7 @@
 import Link from 'next/link';
 import { useMemo, useState } from 'react';
 import { lookupNodeSpec } from '@/engine/nodes/registry';
-import { api } from '@/components/api/client';
+import { api, ApiError } from '@/components/api/client';
 import { ErrorBanner } from '@/components/ui/ErrorBanner';
 import { StateBadge } from '@/components/ui/StateBadge';
 import { formatTime } from '@/components/ui/format';
@@ -36,6 +36,7 @@ export function Dashboard({ pipelineId }: { pipelineId: string }) {
 
   const moduleRows = useMemo(() => [...(modules.data?.breakdown ?? [])].sort((a, b) => b.count - a.count), [modules.data]);
   const total = modules.data ? modules.data.total : null;
+  const noView = modules.error instanceof ApiError && modules.error.code === 'no_view';
   const state = status.data?.state ?? pipeline.data?.state ?? null;
   const eventsPerSec = status.data ? ingestRate(pipeline.data?.pipeline ?? null, status.data.nodes, lookupNodeSpec) : null;
   const rangeLabel = t(`range.${range.id}`);
@@ -76,9 +77,11 @@ export function Dashboard({ pipelineId }: { pipelineId: string }) {
             <Link href={`/pipelines/${encodeURIComponent(pipelineId)}`} className="muted">
               {pipeline.data?.pipeline.name ?? pipelineId}
             </Link>
+            <span className="muted">/</span>
+            <span className="muted">{t('dashboard.title')}</span>
           </div>
           <h1>
-            {t('dashboard.title')} <StateBadge state={state} />
+            <span data-testid="dashboard-pipeline-name">{pipeline.data?.pipeline.name ?? pipelineId}</span> {state && <StateBadge state={state} />}
           </h1>
         </div>
         <div className="dashboard-controls">
@@ -114,13 +117,21 @@ export function Dashboard({ pipelineId }: { pipelineId: string }) {
         </div>
       </div>
 
-      {modules.error && <ErrorBanner error={modules.error} title={t('dashboard.statsFailed')} />}
+      {modules.error && !noView && <ErrorBanner error={modules.error} title={t('dashboard.statsFailed')} />}
       {status.data?.error && <ErrorBanner error={new Error(status.data.error.message)} title={t('editor.runtimeError')} />}
       {deployError ? <ErrorBanner error={deployError} title={t('dashboard.deployFailed')} onDismiss={() => setDeployError(null)} /> : null}
 
       <KpiTiles total={total} eventsPerSec={eventsPerSec} topModule={moduleRows[0] ?? null} rangeLabel={rangeLabel} />
 
-      {total === 0 ? (
+      {noView ? (
+        <div className="empty-state" data-testid="dashboard-no-view">
+          <h2>{t('dashboard.noViewTitle')}</h2>
+          <p>{t('dashboard.noViewBody')}</p>
+          <Link href={`/pipelines/${encodeURIComponent(pipelineId)}`} className="btn">
+            {t('action.openEditor')}
+          </Link>
+        </div>
+      ) : total === 0 ? (
         <DashboardEmpty pipelineId={pipelineId} state={state} deploying={deploying} onDeploy={() => void deploy()} />
       ) : (
         <div className="widget-grid">

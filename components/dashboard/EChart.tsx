@@ -51,7 +51,8 @@ export function EChart({ option, height, testId, ariaLabel }: EChartProps) {
   }, [locale]);
 
   useEffect(() => {
-    // Series come and go (a module appears, a filter changes): replace them, merge the rest so updates animate.
+    // Series come and go (a module appears): those without a match by id are replaced; series with a
+    // stable id are merged, so a live refresh animates from the old values instead of redrawing.
     chart.current?.setOption({ color: chartPalette, textStyle: { fontFamily: chartFontFamily }, ...option }, { replaceMerge: ['series'] });
   }, [option]);
 

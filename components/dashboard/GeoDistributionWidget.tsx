@@ -47,6 +47,7 @@ export function GeoDistributionWidget({ pipelineId, range, module, refreshKey }:
       },
       series: [
         {
+          id: 'visits',
           type: 'bar',
           name: t('dashboard.visits'),
           data: rows.map((r) => r.count),

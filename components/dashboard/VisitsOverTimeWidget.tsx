@@ -36,6 +36,8 @@ export function VisitsOverTimeWidget({ pipelineId, range, module, refreshKey }: 
       xAxis: { type: 'time', axisLabel: { fontSize: 11, hideOverlap: true } },
       yAxis: { type: 'value', minInterval: 1, axisLabel: { fontSize: 11 }, splitLine: { lineStyle: { color: '#eef0f3' } } },
       series: series.map((s) => ({
+        // A stable id lets a refresh update the line in place instead of redrawing it from the left.
+        id: `module:${s.key}`,
         type: 'line',
         name: s.key,
         showSymbol: false,

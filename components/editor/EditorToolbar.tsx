@@ -1,6 +1,7 @@
 'use client';
 
 import Link from 'next/link';
+import type { MouseEvent } from 'react';
 import type { PipelineState } from '@/components/api/types';
 import { StateBadge } from '@/components/ui/StateBadge';
 import { useT } from '@/components/ui/i18n';
@@ -24,10 +25,14 @@ interface EditorToolbarProps {
 export function EditorToolbar(p: EditorToolbarProps) {
   const t = useT();
   const running = p.state === 'running' || p.state === 'deploying';
+  // In-app links do not fire beforeunload, so unsaved work is guarded here.
+  const guard = (e: MouseEvent) => {
+    if (p.dirty && !window.confirm(t('editor.leaveConfirm'))) e.preventDefault();
+  };
   return (
     <div className="toolbar" data-testid="editor-toolbar">
       <div className="toolbar-title">
-        <Link href="/" className="muted">
+        <Link href="/" className="muted" onClick={guard}>
           {t('nav.pipelines')}
         </Link>
         <span className="muted">/</span>
@@ -70,7 +75,7 @@ export function EditorToolbar(p: EditorToolbarProps) {
             {p.busy === 'deploy' ? t('action.deploying') : p.dirty ? t('action.saveAndDeploy') : t('action.deploy')}
           </button>
         )}
-        <Link href={`/pipelines/${encodeURIComponent(p.pipelineId)}/dashboard`} className="btn" data-testid="dashboard-link">
+        <Link href={`/pipelines/${encodeURIComponent(p.pipelineId)}/dashboard`} className="btn" data-testid="dashboard-link" onClick={guard}>
           {t('action.dashboard')}
         </Link>
       </div>

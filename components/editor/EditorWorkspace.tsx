@@ -162,9 +162,12 @@ export function EditorWorkspace({ initial, initialState }: { initial: PipelineDo
       if (!spec) return;
       setNodes((nds) => {
         const id = uniqueNodeId(type, nds.map((n) => n.id));
+        // Several adds at one spot (double-clicks in the palette) fan out instead of stacking.
+        let at = position;
+        while (nds.some((n) => Math.abs(n.position.x - at.x) < 16 && Math.abs(n.position.y - at.y) < 16)) at = { x: at.x + 32, y: at.y + 32 };
         return [
           ...nds.map((n) => (n.selected ? { ...n, selected: false } : n)),
-          { id, type: 'pipeline', position, selected: true, data: { type, config: defaultConfig(spec) } },
+          { id, type: 'pipeline', position: at, selected: true, data: { type, config: defaultConfig(spec) } },
         ];
       });
     },

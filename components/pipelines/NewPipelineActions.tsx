@@ -22,7 +22,8 @@ const slug = (name: string) =>
     .replace(/^-+|-+$/g, '')
     .slice(0, 40) || 'pipeline';
 
-export function NewPipelineActions({ existingNames }: { existingNames: string[] }) {
+/** `existingNames` is null until the list has loaded: the template's name and topic depend on it. */
+export function NewPipelineActions({ existingNames }: { existingNames: string[] | null }) {
   const t = useT();
   const router = useRouter();
   const [naming, setNaming] = useState(false);
@@ -50,6 +51,7 @@ export function NewPipelineActions({ existingNames }: { existingNames: string[] 
   };
 
   const createFromTemplate = () => {
+    if (existingNames === null) return;
     const templateName = freeName('Site analytics', existingNames);
     // A second copy gets its own topic, so two demos do not read each other's traffic.
     const topic = templateName === 'Site analytics' ? undefined : `weir.${slug(templateName)}.access-log`;
@@ -85,7 +87,13 @@ export function NewPipelineActions({ existingNames }: { existingNames: string[] 
             {t('list.new')}
           </button>
         )}
-        <button type="button" className="btn" onClick={createFromTemplate} disabled={busy} data-testid="new-from-template">
+        <button
+          type="button"
+          className="btn"
+          onClick={createFromTemplate}
+          disabled={busy || existingNames === null}
+          data-testid="new-from-template"
+        >
           {t('list.newFromTemplate')}
         </button>
       </div>

@@ -24,7 +24,7 @@ export function PipelineList() {
           <h1>{t('list.title')}</h1>
           <p className="muted">{t('list.subtitle')}</p>
         </div>
-        <NewPipelineActions existingNames={(pipelines ?? []).map((p) => p.name)} />
+        <NewPipelineActions existingNames={pipelines?.map((p) => p.name) ?? null} />
       </div>
 
       {error && <ErrorBanner error={error} title={t('list.loadFailed')} />}

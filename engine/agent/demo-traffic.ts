@@ -116,5 +116,5 @@ export function demoTraffic(opts: TrafficOptions): { next(ts: number): string } 
 /** Visits follow the day: quiet at 4am, busiest in the evening (China time), never zero. */
 export function dailyRhythm(ts: number): number {
   const hour = ((ts / 3_600_000 + 8) % 24 + 24) % 24;
-  return 0.55 + 0.45 * Math.sin(((hour - 10) / 24) * 2 * Math.PI);
+  return 0.7 + 0.3 * Math.sin(((hour - 10) / 24) * 2 * Math.PI);
 }

@@ -194,6 +194,7 @@ async function startKafka(dir, detached) {
   const hint = `Check that Java 17 runs (\`java -version\`) and the ports are free. ${SETUP_HINT}`;
 
   const fmt = await runToEnd('java', ['-Xmx256m', log4j, '-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', propsFile], logFile);
+  if (fmt.err?.code === 'ENOENT') throw new Error(`java was not found on PATH. Install a Java 17 runtime (Debian: apt-get install -y openjdk-17-jre-headless), then retry.`);
   if (fmt.code !== 0) throw startupError(`Formatting Kafka storage failed (${fmt.err?.message ?? `exit ${fmt.code}`}).`, logFile, hint);
 
   const jvm = ['-Xmx512m', '-Xms256m', '-XX:+UseG1GC', '-Djava.awt.headless=true', log4j, '-cp', cp, 'kafka.Kafka', propsFile];

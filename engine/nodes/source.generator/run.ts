@@ -7,7 +7,7 @@ import type { NodeRef } from '../../spec/plan';
  * Each event carries an id from its origin (generator node + sequence number).
  */
 export function createGenerator(node: NodeRef, onError: (e: unknown) => void): Source {
-  const c = node.config as { rate: number; total: number; seed: number; modules: string[]; botShare: number; batchSize: number };
+  const c = node.config as { rate: number; total: number; seed: number; modules: string[]; botShare: number; batchSize: number; dailyRhythm: boolean };
   let running = false;
   let loop: Promise<void> | undefined;
   const abort = new AbortController();
@@ -22,7 +22,7 @@ export function createGenerator(node: NodeRef, onError: (e: unknown) => void): S
         let last = started;
         while (running && (c.total === 0 || seq < c.total)) {
           const now = Date.now();
-          due += ((now - last) / 1000) * c.rate * dailyRhythm(now);
+          due += ((now - last) / 1000) * c.rate * (c.dailyRhythm ? dailyRhythm(now) : 1);
           last = now;
           // A slow channel must not build up an unbounded burst: owe at most ~2 s of traffic.
           due = Math.min(due, c.rate * 2 + c.batchSize);

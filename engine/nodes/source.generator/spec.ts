@@ -21,6 +21,7 @@ export const generatorSpec = defineNode({
       .default(['home', 'news', 'sports', 'video', 'shop', 'search', 'user', 'api'])
       .describe('Site modules (first path segment) the visits are spread over.'),
     botShare: z.number().min(0).max(1).default(0.05).describe('Share of visits made by crawlers.'),
+    dailyRhythm: z.boolean().default(true).describe('Vary the rate over the day (40%–100%, busiest in the Chinese evening).'),
     batchSize: z.number().int().min(1).max(10_000).default(100).describe('Events handed to the channel per put.'),
   }),
 });
