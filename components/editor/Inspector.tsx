@@ -8,7 +8,7 @@ import type { NodeSpec } from '@/engine/spec/node-spec';
 import type { ValidationIssue } from '@/engine/spec/errors';
 import { useI18n } from '@/components/ui/i18n';
 import { categoryColor } from './categories';
-import { fieldsFromSchema, issuesByField, type FieldDescriptor } from './schema-fields';
+import { fieldsFromSchema, issuesByField, type FieldDescriptor, type FieldIssue } from './schema-fields';
 import { SchemaFieldInput } from './SchemaField';
 import type { PipelineFlowNode } from './document-flow';
 
@@ -23,6 +23,13 @@ const fieldsOf = (spec: NodeSpec) => {
 };
 
 const zhErrors = zhCN().localeError;
+
+/** "Line 3: " for an item of a one-per-line list, "a.b: " inside JSON, nothing for the field itself. */
+function issueWhere(issue: FieldIssue, field: FieldDescriptor, t: ReturnType<typeof useI18n>['t']): string {
+  if (issue.path.length === 0) return '';
+  if (field.kind === 'string-list' && /^\d+$/.test(issue.path[0])) return `${t('inspector.line', { n: Number(issue.path[0]) + 1 })}: `;
+  return `${issue.path.join('.')}: `;
+}
 
 interface InspectorProps {
   node: PipelineFlowNode | null;
@@ -125,17 +132,18 @@ function NodeInspector({ node, onConfigChange, onDelete, apiIssues }: InspectorP
               <SchemaFieldInput field={field} value={config[field.key]} onChange={(v) => setField(field.key, v)} inputId={inputId} />
               {field.kind === 'string-list' && <div className="field-help">{t('inspector.onePerLine')}</div>}
               {field.description && <div className="field-help">{field.description}</div>}
-              {fieldErrors?.map((m, i) => (
+              {fieldErrors?.map((issue, i) => (
                 <div key={i} className="field-error" data-testid={`field-error-${field.key}`}>
-                  {m}
+                  {issueWhere(issue, field, t)}
+                  {issue.message}
                 </div>
               ))}
             </div>
           );
         })}
-        {errors['']?.map((m, i) => (
+        {errors['']?.map((issue, i) => (
           <div key={i} className="field-error">
-            {m}
+            {issue.message}
           </div>
         ))}
         {unknownKeys.map((k) => (

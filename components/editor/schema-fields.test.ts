@@ -46,6 +46,7 @@ describe('issuesByField', () => {
     expect(r.success).toBe(false);
     const grouped = issuesByField(r.error!.issues);
     expect(Object.keys(grouped).sort()).toEqual(['kafka.topic', 'modules', 'rate']);
-    expect(grouped.modules[0]).toMatch(/^1: /);
+    expect(grouped.modules[0].path).toEqual(['1']);
+    expect(grouped.rate[0].path).toEqual([]);
   });
 });

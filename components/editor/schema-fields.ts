@@ -74,14 +74,18 @@ export function fieldsFromSchema(schema: unknown): FieldDescriptor[] {
   });
 }
 
+export interface FieldIssue {
+  /** Where inside the field, e.g. ['2'] for the third item of a list; [] for the field itself. */
+  path: string[];
+  message: string;
+}
+
 /** Issues from `safeParse`, grouped by the top-level config key they concern ('' = the whole object). */
-export function issuesByField(issues: readonly { path: PropertyKey[]; message: string }[]): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+export function issuesByField(issues: readonly { path: PropertyKey[]; message: string }[]): Record<string, FieldIssue[]> {
+  const out: Record<string, FieldIssue[]> = {};
   for (const issue of issues) {
     const [head, ...rest] = issue.path.map(String);
-    const key = head ?? '';
-    const where = rest.length ? `${rest.join('.')}: ` : '';
-    (out[key] ??= []).push(`${where}${issue.message}`);
+    (out[head ?? ''] ??= []).push({ path: rest, message: issue.message });
   }
   return out;
 }
