@@ -7,11 +7,14 @@
 import { EventEmitter } from 'node:events';
 import { WeirError } from '../spec/errors';
 import { decodeCheckpointValue, encodeCheckpointValue, validateBatch } from './atomic-batch';
+import { HyperLogLog } from './hll';
 import type { AtomicBatch, Checkpoint, Store } from './types';
 
 type Entry =
   | { type: 'hash'; hash: Map<string, string | number>; expiresAt: number }
-  | { type: 'list'; list: string[]; expiresAt: number };
+  | { type: 'list'; list: string[]; expiresAt: number }
+  | { type: 'hll'; hll: HyperLogLog; expiresAt: number }
+  | { type: 'zset'; zset: Map<string, number>; expiresAt: number };
 
 const SWEEP_EVERY_MS = 60_000;
 
@@ -55,6 +58,8 @@ export class EmbeddedStore implements Store {
       }
     }
     for (const p of batch.pushes ?? []) this.typed(p.key, 'list', now);
+    for (const h of batch.hllAdds ?? []) this.typed(h.key, 'hll', now);
+    for (const z of batch.zincrs ?? []) this.typed(z.key, 'zset', now);
 
     const incs = batch.increments;
     let lastKey: string | undefined;
@@ -74,6 +79,16 @@ export class EmbeddedStore implements Store {
       if (!list) continue;
       for (const v of p.values) list.unshift(v);
       if (list.length > p.max) list.length = p.max;
+    }
+    for (const h of batch.hllAdds ?? []) {
+      if (h.values.length === 0) continue;
+      const hll = this.entryFor(h.key, now, 'hll', () => ({ type: 'hll', hll: new HyperLogLog(), expiresAt: Infinity })).hll;
+      for (const v of h.values) hll.add(v);
+    }
+    for (const z of batch.zincrs ?? []) {
+      if (z.members.length === 0) continue;
+      const zset = this.entryFor(z.key, now, 'zset', () => ({ type: 'zset', zset: new Map(), expiresAt: Infinity })).zset;
+      for (const m of z.members) zset.set(m.member, (zset.get(m.member) ?? 0) + m.by);
     }
     for (const c of batch.checkpoints) {
       this.hashFor(c.key, now).set(c.field, encodeCheckpointValue(c.offset, c.state));
@@ -118,6 +133,27 @@ export class EmbeddedStore implements Store {
     if (e >= len) e = len - 1;
     if (s > e) return [];
     return entry.list.slice(s, e + 1);
+  }
+
+  async countUnique(keys: string[]): Promise<number> {
+    this.assertOpen();
+    const now = Date.now();
+    const sketches = keys.map((k) => this.typed(k, 'hll', now)?.hll).filter((h): h is HyperLogLog => h !== undefined);
+    return HyperLogLog.count(sketches);
+  }
+
+  async readTop(keys: string[], limit: number): Promise<{ member: string; score: number }[][]> {
+    this.assertOpen();
+    const now = Date.now();
+    return keys.map((k) => {
+      const zset = this.typed(k, 'zset', now)?.zset;
+      if (!zset) return [];
+      // ZRANGE REV order: score desc, then member desc (lexicographic), as Redis does.
+      return [...zset]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0))
+        .slice(0, limit)
+        .map(([member, score]) => ({ member, score }));
+    });
   }
 
   async deletePrefix(prefix: string): Promise<number> {
@@ -205,6 +241,14 @@ export class EmbeddedStore implements Store {
     const hash = new Map<string, string | number>();
     this.data.set(key, { type: 'hash', hash, expiresAt: Infinity });
     return hash;
+  }
+
+  private entryFor<T extends Entry['type']>(key: string, now: number, type: T, create: () => Extract<Entry, { type: T }>): Extract<Entry, { type: T }> {
+    const entry = this.typed(key, type, now);
+    if (entry) return entry;
+    const created = create();
+    this.data.set(key, created);
+    return created;
   }
 
   private listFor(key: string, now: number): string[] {

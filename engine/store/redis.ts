@@ -25,6 +25,8 @@ import type { AtomicBatch, Checkpoint, Store } from './types';
  *                                                 and nFloat (field, by) pairs for HINCRBYFLOAT
  *   nExpire, then per expiry: k, seconds
  *   nPushes, then per push: k, max, nValues, values…
+ *   nHll, then per HyperLogLog: k, nValues, values…                (PFADD)
+ *   nZsets, then per sorted set: k, nMembers, then (member, by) pairs (ZINCRBY)
  *   hasNotice ('0' | '1'), then channel, message
  * Everything is read with loops and offsets, never unpack(): batches carry tens of thousands of
  * increments, far beyond Lua's unpack/stack limits. All checks (fencing, key types) run before the
@@ -75,6 +77,22 @@ for p = 1, np do
   if err then return err end
   a = a + 3 + tonumber(ARGV[a + 2])
 end
+local hllAt = a
+local nh = tonumber(ARGV[a])
+a = a + 1
+for h = 1, nh do
+  local err = wrongtype(KEYS[tonumber(ARGV[a])], 'string')
+  if err then return err end
+  a = a + 2 + tonumber(ARGV[a + 1])
+end
+local zAt = a
+local nz = tonumber(ARGV[a])
+a = a + 1
+for z = 1, nz do
+  local err = wrongtype(KEYS[tonumber(ARGV[a])], 'zset')
+  if err then return err end
+  a = a + 2 + 2 * tonumber(ARGV[a + 1])
+end
 local noticeAt = a
 
 a = incAt + 1
@@ -109,6 +127,34 @@ for p = 1, np do
     a = a + 1
   end
   if nv > 0 then redis.call('LTRIM', key, 0, max - 1) end
+end
+
+a = hllAt + 1
+for h = 1, nh do
+  local key = KEYS[tonumber(ARGV[a])]
+  local nv = tonumber(ARGV[a + 1])
+  a = a + 2
+  -- PFADD in chunks: a call's arguments live on the Lua stack.
+  local i = 0
+  while i < nv do
+    local n = math.min(500, nv - i)
+    local args = {}
+    for j = 1, n do args[j] = ARGV[a + i + j - 1] end
+    redis.call('PFADD', key, unpack(args))
+    i = i + n
+  end
+  a = a + nv
+end
+
+a = zAt + 1
+for z = 1, nz do
+  local key = KEYS[tonumber(ARGV[a])]
+  local nm = tonumber(ARGV[a + 1])
+  a = a + 2
+  for i = 1, nm do
+    redis.call('ZINCRBY', key, ARGV[a + 1], ARGV[a])
+    a = a + 2
+  end
 end
 
 a = 2
@@ -192,6 +238,20 @@ export function encodeApplyAtomic(batch: AtomicBatch): { keys: string[]; argv: A
     for (const v of p.values) argv.push(v);
   }
 
+  const hll = batch.hllAdds ?? [];
+  argv.push(hll.length);
+  for (const h of hll) {
+    argv.push(k(h.key), h.values.length);
+    for (const v of h.values) argv.push(v);
+  }
+
+  const zsets = batch.zincrs ?? [];
+  argv.push(zsets.length);
+  for (const z of zsets) {
+    argv.push(k(z.key), z.members.length);
+    for (const m of z.members) argv.push(m.member, m.by);
+  }
+
   if (batch.notice) argv.push('1', batch.notice.channel, batch.notice.message);
   else argv.push('0');
   return { keys, argv };
@@ -270,6 +330,27 @@ export class RedisStore implements Store {
 
   async readList(key: string, start: number, stop: number): Promise<string[]> {
     return this.call(() => this.redis.lrange(key, start, stop));
+  }
+
+  async countUnique(keys: string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    return this.call(() => this.redis.pfcount(...keys));
+  }
+
+  async readTop(keys: string[], limit: number): Promise<{ member: string; score: number }[][]> {
+    if (keys.length === 0) return [];
+    const results = await this.call(() => {
+      const p = this.redis.pipeline();
+      for (const key of keys) p.zrevrange(key, 0, limit - 1, 'WITHSCORES');
+      return p.exec();
+    });
+    return (results ?? []).map(([err, raw]) => {
+      if (err) throw this.toError(err);
+      const flat = raw as string[];
+      const out: { member: string; score: number }[] = [];
+      for (let i = 0; i < flat.length; i += 2) out.push({ member: flat[i], score: Number(flat[i + 1]) });
+      return out;
+    });
   }
 
   async deletePrefix(prefix: string): Promise<number> {

@@ -307,6 +307,43 @@ export function storeContract(name: string, makeStore: () => Store | Promise<Sto
       expect(await store.readHashes([`${p}a`])).toEqual([{}]);
     });
 
+    it('adds to HyperLogLogs and counts the union of several', async () => {
+      const p = ns();
+      const values = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `v${from + i}`);
+      await store.applyAtomic({ checkpoints: [], increments: [], hllAdds: [{ key: `${p}u1`, values: values(0, 3000) }, { key: `${p}u2`, values: values(1000, 5000) }] });
+      await store.applyAtomic({ checkpoints: [], increments: [], hllAdds: [{ key: `${p}u1`, values: values(0, 3000) }] }); // again: no change
+      const one = await store.countUnique([`${p}u1`]);
+      const both = await store.countUnique([`${p}u1`, `${p}u2`]);
+      expect(Math.abs(one - 3000)).toBeLessThan(3000 * 0.03);
+      expect(Math.abs(both - 5000)).toBeLessThan(5000 * 0.03);
+      expect(await store.countUnique([`${p}missing`])).toBe(0);
+    });
+
+    it('increments sorted sets and reads the top N of many in one call', async () => {
+      const p = ns();
+      await store.applyAtomic({ checkpoints: [], increments: [], zincrs: [{ key: `${p}top`, members: [{ member: 'news', by: 5 }, { member: 'shop', by: 2 }, { member: 'home', by: 9 }] }] });
+      await store.applyAtomic({ checkpoints: [], increments: [], zincrs: [{ key: `${p}top`, members: [{ member: 'shop', by: 10 }] }] });
+      expect(await store.readTop([`${p}top`, `${p}none`], 2)).toEqual([
+        [{ member: 'shop', score: 12 }, { member: 'home', score: 9 }],
+        [],
+      ]);
+    });
+
+    it('fences HyperLogLog and sorted-set writes with the rest of the batch', async () => {
+      const p = ns();
+      const key = `${p}ckpt`;
+      await store.applyAtomic({ checkpoints: [ckpt(key, 10, null)], increments: [] });
+      const res = await store.applyAtomic({
+        checkpoints: [ckpt(key, 20, 5)],
+        increments: [],
+        hllAdds: [{ key: `${p}u`, values: ['a', 'b'] }],
+        zincrs: [{ key: `${p}z`, members: [{ member: 'm', by: 1 }] }],
+      });
+      expect(res.applied).toBe(false);
+      expect(await store.countUnique([`${p}u`])).toBe(0);
+      expect(await store.readTop([`${p}z`], 5)).toEqual([[]]);
+    });
+
     it('reports health', async () => {
       const h = await store.health();
       expect(h.ok).toBe(true);

@@ -38,6 +38,10 @@ export interface AtomicBatch {
   expire?: { key: string; seconds: number }[];
   /** Entries pushed to the head of capped lists (dead letters, recent events). */
   pushes?: { key: string; values: string[]; max: number }[];
+  /** Elements added to HyperLogLogs (unique visitors); PFADD. */
+  hllAdds?: { key: string; values: string[] }[];
+  /** Sorted-set increments (top-N modules and regions); ZINCRBY. */
+  zincrs?: { key: string; members: { member: string; by: number }[] }[];
   /** Published after the write commits. */
   notice?: { channel: string; message: string };
 }
@@ -54,6 +58,10 @@ export interface Store {
   /** HGETALL of many keys in one round trip; a missing key gives {}. Values are numbers. */
   readHashes(keys: string[]): Promise<Record<string, number>[]>;
   readList(key: string, start: number, stop: number): Promise<string[]>;
+  /** Estimated distinct elements in the union of the HyperLogLogs at `keys` (PFCOUNT); 0 when none exist. */
+  countUnique(keys: string[]): Promise<number>;
+  /** ZRANGE … REV WITHSCORES of many sorted sets, the top `limit` of each, in one round trip. */
+  readTop(keys: string[], limit: number): Promise<{ member: string; score: number }[][]>;
   /** Deletes every key starting with prefix (views rebuild, pipeline delete). */
   deletePrefix(prefix: string): Promise<number>;
   publish(channel: string, message: string): Promise<void>;
