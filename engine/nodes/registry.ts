@@ -8,6 +8,7 @@ import { moduleSpec } from './op.module/spec';
 import { geoipSpec } from './op.geoip/spec';
 import { useragentSpec } from './op.useragent/spec';
 import { windowSpec } from './op.window/spec';
+import { uniquesSpec } from './op.uniques/spec';
 import { redisViewSpec } from './view.redis/spec';
 import { deadLetterSpec } from './deadletter/spec';
 
@@ -22,6 +23,7 @@ export const nodeSpecs: readonly NodeSpec[] = [
   geoipSpec,
   useragentSpec,
   windowSpec,
+  uniquesSpec,
   redisViewSpec,
   deadLetterSpec,
 ];

@@ -9,6 +9,7 @@ import { createGeoip } from './op.geoip/run';
 import { createModule } from './op.module/run';
 import { createParse } from './op.parse/run';
 import { createUseragent } from './op.useragent/run';
+import { createUniques } from './op.uniques/run';
 import { createWindow } from './op.window/run';
 import { createKafkaSink } from './sink.kafka/run';
 import { createGenerator } from './source.generator/run';
@@ -37,6 +38,7 @@ export const runners: Record<string, NodeRunner> = {
   },
   'op.useragent': { kind: 'operator', create: (node, services) => createUseragent(node, services.userAgents(Number(node.config.cacheSize ?? 10_000))) },
   'op.window': { kind: 'operator', create: createWindow },
+  'op.uniques': { kind: 'operator', create: (node, services) => createUniques(node, services.salts) },
   'view.redis': { kind: 'view', create: createRedisView },
   deadletter: { kind: 'deadletter' },
 };

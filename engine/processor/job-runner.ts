@@ -4,7 +4,7 @@ import type { PipelineMetrics } from '../runtime/metrics';
 import { WeirError } from '../spec/errors';
 import type { JobPlan, NodeRef } from '../spec/plan';
 import { changesChannel, checkpointKey, deadLetterKey } from '../store/view-keys';
-import type { Checkpoint, HashIncrement, Store } from '../store/types';
+import type { AtomicBatch, Checkpoint, HashIncrement, Store } from '../store/types';
 import type { BatchContext, Operator, ViewWriter } from './operator';
 import type { DeadLetter, RawRecord } from './records';
 import type { ProcessorServices } from './services';
@@ -89,6 +89,8 @@ export class JobRunner {
       checkpoints: [{ key: this.ckptKey, field: `${this.plan.topic}:${batch.partition}`, offset: last + 1, state: JSON.stringify(state), expectedOffset: ckpt?.offset ?? null }],
       increments: result.increments,
       expire: result.expire,
+      hllAdds: result.hllAdds,
+      zincrs: result.zincrs,
       pushes: result.dead.length ? [{ key: deadLetterKey(this.pipelineId), values: result.dead.map((d) => JSON.stringify(d)), max: result.deadKeep }] : [],
       notice: { channel: changesChannel(this.pipelineId), message: JSON.stringify({ pipelineId: this.pipelineId, at: Date.now(), events: records.length }) },
     }).catch((e) => {
@@ -109,6 +111,8 @@ export class JobRunner {
     const outputs = new Map<string, unknown[]>([[`${this.plan.topicNodeId}.out`, records]]);
     const increments: HashIncrement[] = [];
     const expire: { key: string; seconds: number }[] = [];
+    const hllAdds: NonNullable<AtomicBatch['hllAdds']> = [];
+    const zincrs: NonNullable<AtomicBatch['zincrs']> = [];
     const dead: DeadLetter[] = [];
     let deadKeep = 1000;
     const counted: (() => void)[] = [];
@@ -137,6 +141,8 @@ export class JobRunner {
         const w = step.view.writes(input, ctx);
         for (const i of w.increments) increments.push(i);
         for (const x of w.expire) expire.push(x);
+        for (const h of w.hllAdds ?? []) hllAdds.push(h);
+        for (const z of w.zincrs ?? []) zincrs.push(z);
         counted.push(() => ((c.in += input.length), (c.out += w.increments.length)));
       } else {
         deadKeep = step.keep;
@@ -144,6 +150,6 @@ export class JobRunner {
       }
       if (Object.keys(ctx.state).length === 0) delete state[step.node.id];
     }
-    return { increments, expire, dead, deadKeep, counted };
+    return { increments, expire, hllAdds, zincrs, dead, deadKeep, counted };
   }
 }

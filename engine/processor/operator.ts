@@ -1,4 +1,4 @@
-import type { HashIncrement } from '../store/types';
+import type { AtomicBatch, HashIncrement } from '../store/types';
 
 /** What one operator produced from one batch, by output port name. */
 export type PortOutputs = Record<string, unknown[]>;
@@ -22,6 +22,8 @@ export interface Operator {
 export interface ViewWrites {
   increments: HashIncrement[];
   expire: { key: string; seconds: number }[];
+  hllAdds?: AtomicBatch['hllAdds'];
+  zincrs?: AtomicBatch['zincrs'];
 }
 
 export interface ViewWriter {

@@ -27,6 +27,12 @@ export interface Visit {
   os?: string;
   device?: string;
   bot?: boolean;
+  /** Virtual host the request was served by, when the log format carries it (vcombined %v, nginx $host). */
+  vhost?: string;
+  /** Raw X-Forwarded-For value, when the log format carries it. */
+  xff?: string;
+  /** Time taken to serve the request (ms), when the log format carries it (%D, %T, $request_time). */
+  durationMs?: number;
 }
 
 /** A record that an operator could not handle, with the reason; never dropped silently. */

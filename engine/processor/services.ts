@@ -1,4 +1,6 @@
+import type { Store } from '../store/types';
 import { GeoIp } from './lookup/geoip';
+import { DailySalts } from './privacy-hash';
 import { UserAgents } from './lookup/useragent';
 
 /**
@@ -8,6 +10,11 @@ import { UserAgents } from './lookup/useragent';
 export class ProcessorServices {
   private readonly geo = new Map<string, Promise<GeoIp>>();
   private readonly agents = new Map<number, UserAgents>();
+  readonly salts: DailySalts;
+
+  constructor(store: Store) {
+    this.salts = new DailySalts(store);
+  }
 
   geoip(database: string, cacheSize: number): Promise<GeoIp> {
     const key = `${database}|${cacheSize}`;

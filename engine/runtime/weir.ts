@@ -27,7 +27,7 @@ export async function startWeir(opts: WeirOptions = {}): Promise<Weir> {
   const bus = createBus(env);
   const store = createStore(env);
   const repo = new PipelineRepo(path.resolve(env.WEIR_DATA_DIR || '.weir-data'));
-  const runtime = new Runtime({ bus, store, repo, services: new ProcessorServices(), role: opts.role });
+  const runtime = new Runtime({ bus, store, repo, services: new ProcessorServices(store), role: opts.role });
   const weir = { bus, store, repo, runtime };
   if (opts.bootstrap ?? env.WEIR_BOOTSTRAP !== '0') {
     if ((await repo.list()).length === 0) {

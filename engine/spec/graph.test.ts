@@ -74,7 +74,7 @@ describe('compile', () => {
     expect(plan.agents[0].sinks).toEqual([expect.objectContaining({ topic: 'weir.site-analytics.access-log' })]);
     expect(plan.jobs).toHaveLength(1);
     expect(plan.jobs[0].groupId).toBe('weir.p1.visits');
-    expect(plan.jobs[0].nodes.map((n) => n.id)).toEqual(['parse', 'module', 'geoip', 'useragent', 'window', 'views', 'dead']);
+    expect(plan.jobs[0].nodes.map((n) => n.id)).toEqual(['parse', 'module', 'geoip', 'useragent', 'window', 'uniques', 'dead', 'views']);
     // defaults are filled in from the spec
     expect(plan.agents[0].sources[0].node.config.seed).toBe(1);
   });

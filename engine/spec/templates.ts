@@ -2,7 +2,7 @@ import type { PipelineInput } from './document';
 
 /**
  * The "Site analytics" demo: generated access-log traffic → memory channel → Kafka → parse →
- * module → GeoIP → user agent → 1-minute windows → Redis views. Created and deployed on first start.
+ * module → GeoIP → user agent → 1-minute windows and unique visitors → Redis views. Created and deployed on first start.
  */
 export function siteAnalyticsTemplate(opts: { name?: string; topic?: string; rate?: number } = {}): PipelineInput {
   const node = (id: string, type: string, config: Record<string, unknown> = {}) => ({ id, type, config });
@@ -19,6 +19,7 @@ export function siteAnalyticsTemplate(opts: { name?: string; topic?: string; rat
       node('geoip', 'op.geoip'),
       node('useragent', 'op.useragent'),
       node('window', 'op.window', { allowedLatenessSec: 300 }),
+      node('uniques', 'op.uniques'),
       node('views', 'view.redis'),
       node('dead', 'deadletter'),
     ],
@@ -32,6 +33,8 @@ export function siteAnalyticsTemplate(opts: { name?: string; topic?: string; rat
       edge('geoip', 'useragent'),
       edge('useragent', 'window'),
       edge('window', 'views'),
+      edge('useragent', 'uniques'),
+      edge('uniques', 'views'),
       edge('parse', 'dead', 'dead', 'in'),
       edge('window', 'dead', 'dead', 'in'),
     ],
@@ -46,6 +49,7 @@ export function siteAnalyticsTemplate(opts: { name?: string; topic?: string; rat
       useragent: { x: 780, y: 200 },
       window: { x: 1040, y: 200 },
       views: { x: 1300, y: 200 },
+      uniques: { x: 1040, y: 60 },
       dead: { x: 1040, y: 380 },
     },
   };

@@ -14,7 +14,8 @@ type Entry =
   | { type: 'hash'; hash: Map<string, string | number>; expiresAt: number }
   | { type: 'list'; list: string[]; expiresAt: number }
   | { type: 'hll'; hll: HyperLogLog; expiresAt: number }
-  | { type: 'zset'; zset: Map<string, number>; expiresAt: number };
+  | { type: 'zset'; zset: Map<string, number>; expiresAt: number }
+  | { type: 'string'; value: string; expiresAt: number };
 
 const SWEEP_EVERY_MS = 60_000;
 
@@ -133,6 +134,15 @@ export class EmbeddedStore implements Store {
     if (e >= len) e = len - 1;
     if (s > e) return [];
     return entry.list.slice(s, e + 1);
+  }
+
+  async claim(key: string, value: string, ttlSeconds: number): Promise<string> {
+    this.assertOpen();
+    const now = Date.now();
+    const held = this.typed(key, 'string', now);
+    if (held) return held.value;
+    this.data.set(key, { type: 'string', value, expiresAt: now + ttlSeconds * 1000 });
+    return value;
   }
 
   async countUnique(keys: string[]): Promise<number> {

@@ -332,6 +332,12 @@ export class RedisStore implements Store {
     return this.call(() => this.redis.lrange(key, start, stop));
   }
 
+  async claim(key: string, value: string, ttlSeconds: number): Promise<string> {
+    // SET … NX GET (Redis ≥ 7.0): one round trip, returns the previous value when there was one.
+    const prev = await this.call(() => this.redis.call('SET', key, value, 'NX', 'GET', 'EX', String(ttlSeconds)) as Promise<string | null>);
+    return prev ?? value;
+  }
+
   async countUnique(keys: string[]): Promise<number> {
     if (keys.length === 0) return 0;
     return this.call(() => this.redis.pfcount(...keys));

@@ -11,11 +11,12 @@
 import { z } from 'zod';
 import { WeirError } from '../spec/errors';
 import type { Store } from './types';
-import { RESERVED_VIEW_IDS, RESOLUTIONS, bucketStart, counterKey, encodeValue, type Resolution } from './view-keys';
+import { BASE_DIMS, RESERVED_VIEW_IDS, RESOLUTIONS, bucketStart, counterKey, encodeValue, isDim, type Dim, type Resolution } from './view-keys';
 
-export const GROUP_BYS = ['module', 'country', 'region', 'city', 'browser', 'os', 'device'] as const;
+export const GROUP_BYS = ['module', ...BASE_DIMS] as const;
 export const GRANULARITIES = ['minute', 'hour', 'day'] as const;
-export type GroupBy = (typeof GROUP_BYS)[number];
+/** `module`, a base dimension, or a cross breakdown the window counts (e.g. `country+browser`). */
+export type GroupBy = 'module' | Exclude<Dim, 't'>;
 export type Granularity = (typeof GRANULARITIES)[number];
 
 /** Above this many buckets a query is refused: use a coarser granularity or a shorter range. */
@@ -74,7 +75,7 @@ const QuerySchema = z.strictObject({
     .refine((v) => !RESERVED_VIEW_IDS.includes(v)),
   from: Time,
   to: Time,
-  groupBy: z.enum(GROUP_BYS),
+  groupBy: z.string().refine((g): g is GroupBy => g === 'module' || (g !== 't' && isDim(g))),
   granularity: z.enum(GRANULARITIES).optional(),
   filter: z.strictObject({ module: z.string().optional() }).optional(),
   limit: z.number().int().positive().optional(),
@@ -87,7 +88,7 @@ const ALLOWED: Record<string, string> = {
   viewId: `a view id (no ":", braces or spaces; not ${RESERVED_VIEW_IDS.join(', ')})`,
   from: 'epoch milliseconds or an ISO-8601 date',
   to: 'epoch milliseconds or an ISO-8601 date',
-  groupBy: GROUP_BYS.join(', '),
+  groupBy: `${GROUP_BYS.join(', ')}, or dimensions joined by "+" that the window counts (e.g. country+browser)`,
   granularity: `${GRANULARITIES.join(', ')}, or omitted for a breakdown`,
   filter: 'filter[module]=<module> (filtering by other dimensions is not supported)',
   limit: 'a positive integer',
@@ -284,4 +285,28 @@ export async function queryStats(store: Store, query: StatsQuery): Promise<Stats
   let breakdown = [...counts].map(([key, count]) => ({ key, count })).sort(byCountDesc((x) => x.count));
   if (q.limit !== undefined) breakdown = breakdown.slice(0, q.limit);
   return { groupBy: q.groupBy, from: plan.from, to: plan.to, breakdown, total };
+}
+
+/**
+ * Sliding windows from panes: each point becomes the sum of the `size` buckets ending at it
+ * (e.g. 5-minute windows sliding by 1 minute from a minute series). The first size-1 points sum
+ * what the range holds (no data before `from` is read).
+ */
+export function slidingSums(result: SeriesResult, size: number): SeriesResult {
+  if (!Number.isInteger(size) || size < 1 || size > 1440) {
+    throw new WeirError('invalid_stats_query', `window: expected a whole number of buckets from 1 to 1440; got ${JSON.stringify(size)}.`, { status: 400 });
+  }
+  return {
+    ...result,
+    series: result.series.map((s) => {
+      let acc = 0;
+      return {
+        key: s.key,
+        points: s.points.map(([t, n], i): [number, number] => {
+          acc += n - (i >= size ? s.points[i - size][1] : 0);
+          return [t, acc];
+        }),
+      };
+    }),
+  };
 }

@@ -344,6 +344,14 @@ export function storeContract(name: string, makeStore: () => Store | Promise<Sto
       expect(await store.readTop([`${p}z`], 5)).toEqual([[]]);
     });
 
+    it('claim keeps the first value and expires it', async () => {
+      const p = ns();
+      expect(await store.claim(`${p}salt`, 'first', 1)).toBe('first');
+      expect(await store.claim(`${p}salt`, 'second', 1)).toBe('first');
+      await sleep(1_100);
+      expect(await store.claim(`${p}salt`, 'third', 60)).toBe('third');
+    });
+
     it('reports health', async () => {
       const h = await store.health();
       expect(h.ok).toBe(true);

@@ -58,6 +58,11 @@ export interface Store {
   /** HGETALL of many keys in one round trip; a missing key gives {}. Values are numbers. */
   readHashes(keys: string[]): Promise<Record<string, number>[]>;
   readList(key: string, start: number, stop: number): Promise<string[]>;
+  /**
+   * Sets `key` to `value` with a TTL unless it exists; returns the value that holds afterwards
+   * (ours, or the one another process set first). Used for shared secrets like the daily salt.
+   */
+  claim(key: string, value: string, ttlSeconds: number): Promise<string>;
   /** Estimated distinct elements in the union of the HyperLogLogs at `keys` (PFCOUNT); 0 when none exist. */
   countUnique(keys: string[]): Promise<number>;
   /** ZRANGE … REV WITHSCORES of many sorted sets, the top `limit` of each, in one round trip. */

@@ -10,9 +10,16 @@
  *       override). Fields: `<dim>|<module>|<value>`:
  *         t|<module>|             total events of the module (value empty)
  *         country|<module>|<v>    region|<module>|<v>   city|<module>|<v>
- *         browser|<module>|<v>    os|<module>|<v>       device|<module>|<v>
+ *         browser|<module>|<v>    os|<module>|<v>       device|<module>|<v>   status|<module>|<v>
+ *         <d1>+<d2>|<module>|<v1> + <v2>   cross breakdowns configured on the window (e.g. country+browser)
  *       Module and value pass through encodeValue: `|` becomes `¦` (U+00A6) and control characters
  *       (newline included) become a space, so a field always splits back into its three parts.
+ *   weir:{<pid>}:<viewId>:u:<res>:<bucketStartMs>:<module>   HyperLogLog   unique visitors (privacy
+ *       hashes, never raw IPs) of one module in one hour or day bucket (res h | d); the visitors of
+ *       several modules or buckets are the union (PFCOUNT of several keys).
+ *   weir:{<pid>}:<viewId>:top:<res>:<bucketStartMs>:<what>   sorted set   visits per module or per
+ *       region (what = module | region) in one hour or day bucket, for top-N without reading hashes.
+ *   weir:{<pid>}:salt:<yyyy-mm-dd>                string  the day's random salt of the privacy hash (kept 2 days)
  *   weir:{<pid>}:ckpt:<jobId>                     hash   processor checkpoints, field `topic:partition`
  *   weir:{<pid>}:dead                             list   dead letters (JSON, newest first, capped)
  *   weir:{<pid>}:changes                          pub/sub channel of change notices
@@ -22,7 +29,11 @@
  */
 
 export type Resolution = 'm' | 'h' | 'd';
-export type Dim = 't' | 'country' | 'region' | 'city' | 'browser' | 'os' | 'device';
+/** Single dimensions a visit is counted by (per module). */
+export const BASE_DIMS = ['country', 'region', 'city', 'browser', 'os', 'device', 'status'] as const;
+export type BaseDim = (typeof BASE_DIMS)[number];
+/** `t` (total), a base dimension, or several joined by `+` (e.g. `country+browser`: a cross breakdown). */
+export type Dim = 't' | BaseDim | `${BaseDim}+${string}`;
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -35,14 +46,31 @@ export const RESOLUTIONS: Readonly<Record<Resolution, { bucketMs: number; ttlSec
   d: { bucketMs: DAY, ttlSeconds: 3 * 365 * DAY_S, name: 'day' },
 };
 
-export const DIMS: readonly Dim[] = ['t', 'country', 'region', 'city', 'browser', 'os', 'device'];
+export const DIMS: readonly Dim[] = ['t', ...BASE_DIMS];
 
-export const RESERVED_VIEW_IDS: readonly string[] = ['ckpt', 'dead', 'changes'];
+/** Joins the values of a combined dimension (`country+browser` → `CN + Chrome`). */
+export const COMBINED_VALUE_SEPARATOR = ' + ';
+
+export function isDim(d: string): d is Dim {
+  if (d === 't') return true;
+  const parts = d.split('+');
+  return parts.every((p) => (BASE_DIMS as readonly string[]).includes(p)) && new Set(parts).size === parts.length;
+}
+
+export const RESERVED_VIEW_IDS: readonly string[] = ['ckpt', 'dead', 'changes', 'salt'];
 
 export const pipelinePrefix = (pid: string): string => `weir:{${pid}}:`;
 
 export const counterKey = (pid: string, viewId: string, res: Resolution, bucketStartMs: number): string =>
   `weir:{${pid}}:${viewId}:${res}:${bucketStartMs}`;
+
+export const uniqueKey = (pid: string, viewId: string, res: Resolution, bucketStartMs: number, module: string): string =>
+  `weir:{${pid}}:${viewId}:u:${res}:${bucketStartMs}:${encodeValue(module)}`;
+
+export const topKey = (pid: string, viewId: string, res: Resolution, bucketStartMs: number, what: 'module' | 'region'): string =>
+  `weir:{${pid}}:${viewId}:top:${res}:${bucketStartMs}:${what}`;
+
+export const saltKey = (pid: string, day: string): string => `weir:{${pid}}:salt:${day}`;
 
 export const checkpointKey = (pid: string, jobId: string): string => `weir:{${pid}}:ckpt:${jobId}`;
 
@@ -77,7 +105,7 @@ export function parseField(f: string): { dim: Dim; module: string; value: string
   if (a < 0) return null;
   const b = f.indexOf('|', a + 1);
   if (b < 0) return null;
-  const dim = f.slice(0, a) as Dim;
-  if (!DIMS.includes(dim)) return null;
+  const dim = f.slice(0, a);
+  if (!isDim(dim)) return null;
   return { dim, module: f.slice(a + 1, b), value: f.slice(b + 1) };
 }

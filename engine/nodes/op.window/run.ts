@@ -1,6 +1,7 @@
 import type { Operator } from '../../processor/operator';
 import { deadLetter, type DeadLetter, type Visit } from '../../processor/records';
 import type { WindowCount } from '../../store/view-increments';
+import { COMBINED_VALUE_SEPARATOR } from '../../store/view-keys';
 import type { NodeRef } from '../../spec/plan';
 
 const MINUTE = 60_000;
@@ -17,7 +18,8 @@ interface WindowState {
  */
 export function createWindow(node: NodeRef): Operator {
   const latenessMs = Number(node.config.allowedLatenessSec ?? 300) * 1000;
-  const dims = (node.config.dimensions as Exclude<Dim, 't'>[] | undefined) ?? ['country', 'region', 'city', 'browser', 'os', 'device'];
+  const dims = (node.config.dimensions as Exclude<Dim, 't'>[] | undefined) ?? ['country', 'region', 'city', 'browser', 'os', 'device', 'status'];
+  const combos = ((node.config.combinations as string[] | undefined) ?? []).map((c) => ({ dim: c as Dim, parts: c.split('+') as (keyof Visit)[] }));
   return {
     process(input, ctx) {
       const state = ctx.state as WindowState;
@@ -40,6 +42,7 @@ export function createWindow(node: NodeRef): Operator {
         const module = v.module ?? 'unknown';
         add(ws, module, 't', '');
         for (const d of dims) add(ws, module, d, String(v[d as keyof Visit] ?? 'unknown'));
+        for (const c of combos) add(ws, module, c.dim, c.parts.map((p) => String(v[p] ?? 'unknown')).join(COMBINED_VALUE_SEPARATOR));
       }
       if (Number.isFinite(watermark)) state.watermark = watermark;
       return { out: [...cells.values()], dead };
