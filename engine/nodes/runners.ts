@@ -34,7 +34,8 @@ export const runners: Record<string, NodeRunner> = {
   'op.module': { kind: 'operator', create: createModule },
   'op.geoip': {
     kind: 'operator',
-    create: async (node, services) => createGeoip(node, await services.geoip(String(node.config.database ?? ''), Number(node.config.cacheSize ?? 50_000))),
+    create: async (node, services) =>
+      createGeoip(node, await services.geoip(String(node.config.database ?? ''), Number(node.config.cacheSize ?? 50_000), String(node.config.language ?? 'en'))),
   },
   'op.useragent': { kind: 'operator', create: (node, services) => createUseragent(node, services.userAgents(Number(node.config.cacheSize ?? 10_000))) },
   'op.window': { kind: 'operator', create: createWindow },

@@ -16,11 +16,11 @@ export class ProcessorServices {
     this.salts = new DailySalts(store);
   }
 
-  geoip(database: string, cacheSize: number): Promise<GeoIp> {
-    const key = `${database}|${cacheSize}`;
+  geoip(database: string, cacheSize: number, language = 'en'): Promise<GeoIp> {
+    const key = `${database}|${cacheSize}|${language}`;
     let g = this.geo.get(key);
     if (!g) {
-      g = GeoIp.open(database || undefined, cacheSize);
+      g = GeoIp.open(database || undefined, cacheSize, language);
       g.catch(() => this.geo.delete(key));
       this.geo.set(key, g);
     }

@@ -14,5 +14,11 @@ export const geoipSpec = defineNode({
   config: z.object({
     database: z.string().default('').describe('Path to an MMDB file; empty = GEOIP_DB or the bundled DB-IP database.'),
     cacheSize: z.number().int().min(0).max(10_000_000).default(50_000).describe('IPs kept in the lookup cache.'),
+    language: z.enum(['en', 'zh-CN']).default('en').describe('Language of region and city names where the database has it (GeoIP2/GeoLite2 has zh-CN; DB-IP Lite is English only).'),
+    useForwardedFor: z.boolean().default(false).describe('Locate the client from X-Forwarded-For (when the log format carries it) instead of the peer address.'),
+    trustedProxies: z
+      .array(z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'an IP address or CIDR such as 10.0.0.0/8'))
+      .default([])
+      .describe('Your proxies (addresses or CIDRs) whose X-Forwarded-For entries are believed; private ranges are always treated as proxies.'),
   }),
 });

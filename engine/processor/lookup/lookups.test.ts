@@ -20,8 +20,15 @@ describe('GeoIP', async () => {
     expect(geo.lookup('2001:4860:4860::8888')).toEqual(geo.lookup('2001:4860:4860:0:0:0:0:8888'));
   });
 
-  it('reports non-IPs and private addresses as unknown', () => {
-    for (const ip of ['not-an-ip', '', '999.1.1.1', '10.0.0.1', '192.168.1.1']) expect(geo.lookup(ip)).toEqual({ country: 'unknown', region: 'unknown', city: 'unknown' });
+  it('reports non-IPs as unknown and private addresses as private', () => {
+    for (const ip of ['not-an-ip', '', '999.1.1.1', '1.2.3.4.5']) expect(geo.lookup(ip)).toEqual({ country: 'unknown', region: 'unknown', city: 'unknown' });
+    for (const ip of ['10.0.0.1', '192.168.1.1', '127.0.0.1', '::1']) expect(geo.lookup(ip)).toEqual({ country: 'private', region: 'private', city: 'private' });
+  });
+
+  it('takes names in the chosen language where the database has them', () => {
+    const rec = { country: { iso_code: 'CN' }, subdivisions: [{ names: { en: 'Zhejiang', 'zh-CN': '浙江' } }], city: { names: { en: 'Hangzhou', 'zh-CN': '杭州' } } };
+    expect(normalize(rec, 'zh-CN')).toEqual({ country: 'CN', region: 'CN/浙江', city: 'CN/浙江/杭州' });
+    expect(normalize({ country_code: 'CN', state1: 'Zhejiang', city: 'Hangzhou' }, 'zh-CN').region).toBe('CN/Zhejiang'); // DB-IP: English only
   });
 
   it('normalizes the GeoIP2 / GeoLite2-City schema the same way', () => {

@@ -144,6 +144,8 @@ export interface LogParserOptions {
   dateFormat: DateParser;
   /** For %t when %d is in the format too. */
   timeFormat: DateParser;
+  /** The line must end where the format does (by default text after the last field is ignored). */
+  exact?: boolean;
 }
 
 export function createLogFormatParser(fmt: CompiledLogFormat, opts: LogParserOptions): LineParser {
@@ -151,6 +153,7 @@ export function createLogFormatParser(fmt: CompiledLogFormat, opts: LogParserOpt
   const n = codes.length;
   const parts = newDateParts();
   const { dateFormat, timeFormat } = opts;
+  const exact = opts.exact === true;
   const label = `${opts.name} log format (${fmt.source})`;
 
   const mismatch = (i: number, pos: number) =>
@@ -185,7 +188,7 @@ export function createLogFormatParser(fmt: CompiledLogFormat, opts: LogParserOpt
       const sep = seps[i];
       let stop: number;
       if (sep === '') {
-        stop = words[i] ? wordEnd(line, pos, end) : end;
+        stop = words[i] && !exact ? wordEnd(line, pos, end) : end;
       } else {
         stop = line.indexOf(sep, pos);
         if (escaped[i]) while (stop > pos && isEscaped(line, stop, pos)) stop = line.indexOf(sep, stop + 1);
@@ -259,6 +262,7 @@ export function createLogFormatParser(fmt: CompiledLogFormat, opts: LogParserOpt
       }
       pos = stop + sep.length;
     }
+    if (exact && pos < end) return new ParseError('unparseable_line', `line does not match the ${label}: unexpected text from column ${pos + 1}`);
 
     let ts: number;
     if (timeMode === SPLIT) {

@@ -106,7 +106,8 @@ export function createNginxJsonParser(opts: NginxJsonOptions): LineParser {
     if (!isAbsent(vhost)) visit.vhost = vhost;
     const xff = text(o, keys.xff);
     if (!isAbsent(xff)) visit.xff = xff;
-    const duration = Number(text(o, keys.duration));
+    const durationText = text(o, keys.duration);
+    const duration = durationText ? Number(durationText) : NaN;
     if (Number.isFinite(duration)) visit.durationMs = Math.round(duration * 1_000_000) / 1000; // nginx: seconds with ms resolution
     return visit;
   };
