@@ -87,6 +87,11 @@ export const api = {
   deploy: (id: string) => request<{ state: PipelineState }>(`${pipelinePath(id)}/deploy`, json('POST')),
   stop: (id: string) => request<{ state: PipelineState }>(`${pipelinePath(id)}/stop`, json('POST')),
   status: (id: string) => request<PipelineStatus>(`${pipelinePath(id)}/status`),
+  uniques: (id: string, q: { from: number; to: number; module?: string | null }) => {
+    const params = new URLSearchParams({ metric: 'uniques', from: String(q.from), to: String(q.to) });
+    if (q.module) params.set('filter[module]', q.module);
+    return request<{ uniques: number; from: number; to: number; byModule: { key: string; uniques: number }[] }>(`${pipelinePath(id)}/stats?${params}`);
+  },
   liveUrl: (id: string) => `${pipelinePath(id)}/live`,
   statsSeries: (id: string, q: StatsQuery & { granularity: Granularity }) => request<StatsSeries>(statsPath(id, q)),
   statsBreakdown: (id: string, q: StatsQuery) => request<StatsBreakdown>(statsPath(id, q)),

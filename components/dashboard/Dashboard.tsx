@@ -34,6 +34,13 @@ export function Dashboard({ pipelineId }: { pipelineId: string }) {
     refreshKey,
   );
 
+  // Distinct visitors (HyperLogLog views; rounded out to whole hours), for the module filter.
+  const uniques = useStats(
+    () => api.uniques(pipelineId, { ...windowOf(range), module }),
+    `${pipelineId}:${range.id}:${module ?? ''}:uniques`,
+    refreshKey,
+  );
+
   const moduleRows = useMemo(() => [...(modules.data?.breakdown ?? [])].sort((a, b) => b.count - a.count), [modules.data]);
   const total = modules.data ? modules.data.total : null;
   const noView = modules.error instanceof ApiError && modules.error.code === 'no_view';
@@ -121,7 +128,7 @@ export function Dashboard({ pipelineId }: { pipelineId: string }) {
       {status.data?.error && <ErrorBanner error={new Error(status.data.error.message)} title={t('editor.runtimeError')} />}
       {deployError ? <ErrorBanner error={deployError} title={t('dashboard.deployFailed')} onDismiss={() => setDeployError(null)} /> : null}
 
-      <KpiTiles total={total} eventsPerSec={eventsPerSec} topModule={moduleRows[0] ?? null} rangeLabel={rangeLabel} />
+      <KpiTiles total={total} uniques={uniques.data?.uniques ?? null} eventsPerSec={eventsPerSec} topModule={moduleRows[0] ?? null} rangeLabel={rangeLabel} />
 
       {noView ? (
         <div className="empty-state" data-testid="dashboard-no-view">

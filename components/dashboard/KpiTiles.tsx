@@ -5,12 +5,14 @@ import { useI18n } from '@/components/ui/i18n';
 
 interface KpiTilesProps {
   total: number | null;
+  /** Distinct visitors (HyperLogLog estimate), null while unknown or without a uniques node. */
+  uniques: number | null;
   eventsPerSec: number | null;
   topModule: { key: string; count: number } | null;
   rangeLabel: string;
 }
 
-export function KpiTiles({ total, eventsPerSec, topModule, rangeLabel }: KpiTilesProps) {
+export function KpiTiles({ total, uniques, eventsPerSec, topModule, rangeLabel }: KpiTilesProps) {
   const { t, locale } = useI18n();
   return (
     <div className="kpis">
@@ -20,6 +22,13 @@ export function KpiTiles({ total, eventsPerSec, topModule, rangeLabel }: KpiTile
           {total === null ? '–' : new Intl.NumberFormat(locale).format(total)}
         </div>
         <div className="kpi-foot muted">{rangeLabel}</div>
+      </div>
+      <div className="kpi" data-testid="kpi-uniques">
+        <div className="kpi-label">{t('dashboard.kpi.uniques')}</div>
+        <div className="kpi-value" data-testid="kpi-uniques-value">
+          {uniques === null ? '–' : new Intl.NumberFormat(locale).format(uniques)}
+        </div>
+        <div className="kpi-foot muted">{t('dashboard.kpi.uniquesFoot')}</div>
       </div>
       <div className="kpi" data-testid="kpi-eps">
         <div className="kpi-label">{t('dashboard.kpi.eventsPerSec')}</div>
