@@ -1,12 +1,14 @@
-import type { Bus, BusConsumer, PartitionBatch } from '../bus/types';
+import type { BatchOutcome, Bus, BusConsumer, PartitionBatch } from '../bus/types';
 import { runnerFor } from '../nodes/runners';
 import type { PipelineMetrics } from '../runtime/metrics';
 import { WeirError } from '../spec/errors';
 import type { JobPlan, NodeRef } from '../spec/plan';
 import { changesChannel, checkpointKey, deadLetterKey } from '../store/view-keys';
 import type { AtomicBatch, Checkpoint, HashIncrement, Store } from '../store/types';
+import { processIsolated } from './isolate';
 import type { BatchContext, Operator, ViewWriter } from './operator';
 import type { DeadLetter, RawRecord } from './records';
+import { epochFence, isReplaying, readEpoch } from './replay-epoch';
 import type { ProcessorServices } from './services';
 
 type Step =
@@ -19,11 +21,17 @@ type Step =
  * runs the operator graph and applies every view increment together with the new offset in ONE
  * atomic store step (exactly-once). The stored offset, not Kafka's, is the truth: messages below
  * it are skipped, and a write whose expected offset is stale (a zombie after a rebalance) is refused.
+ * Every write is also fenced on the pipeline's replay epoch (replay-epoch.ts), and the first batch
+ * of a partition under an epoch seeks back to the stored offset if the group's position is past it.
  */
 export class JobRunner {
   private consumer?: BusConsumer;
   private steps: Step[] = [];
   private readonly checkpoints = new Map<number, Checkpoint | null>();
+  /** Replay epoch read together with each partition's checkpoint. */
+  private readonly epochs = new Map<number, number | null>();
+  /** Epoch under which each partition's read position was last checked against its stored offset. */
+  private readonly aligned = new Map<number, number | null>();
   private readonly ckptKey: string;
 
   constructor(
@@ -64,16 +72,29 @@ export class JobRunner {
 
   private async checkpoint(partition: number): Promise<Checkpoint | null> {
     if (!this.checkpoints.has(partition)) {
-      const all = await this.deps.store.readCheckpoints(this.ckptKey);
+      const [all, epoch] = await Promise.all([this.deps.store.readCheckpoints(this.ckptKey), readEpoch(this.deps.store, this.pipelineId)]);
+      this.epochs.set(partition, epoch);
       this.checkpoints.set(partition, all[`${this.plan.topic}:${partition}`] ?? null);
     }
     return this.checkpoints.get(partition)!;
   }
 
-  async onBatch(batch: PartitionBatch): Promise<void> {
+  async onBatch(batch: PartitionBatch): Promise<void | BatchOutcome> {
     const { metrics, store } = this.deps;
     const ckpt = await this.checkpoint(batch.partition);
+    const epoch = this.epochs.get(batch.partition) ?? null;
+    if (isReplaying(epoch)) {
+      this.checkpoints.delete(batch.partition);
+      throw new WeirError('pipeline_replaying', `Pipeline "${this.pipelineId}" is being replayed; partition ${batch.partition} of "${this.plan.topic}" waits for it.`, { retriable: true });
+    }
     const from = ckpt?.offset ?? 0;
+    if (this.aligned.get(batch.partition) !== epoch) {
+      // First batch of this partition here or since a replay: the group's position can be past the
+      // stored offset (a replay cannot rewind a group whose members run elsewhere). Seek there once;
+      // a gap after that is the log's own (retention, transaction markers).
+      this.aligned.set(batch.partition, epoch);
+      if (batch.messages[0].offset > from) return { seek: from };
+    }
     const fresh = batch.messages.filter((m) => m.offset >= from);
     if (fresh.length === 0) return; // already applied before a crash or rebalance: just let the bus commit
 
@@ -86,7 +107,10 @@ export class JobRunner {
     // If the call fails we cannot know whether it applied: forget the cached checkpoint so the
     // redelivered batch re-reads it (fencing then makes the retry exact).
     const { applied } = await store.applyAtomic({
-      checkpoints: [{ key: this.ckptKey, field: `${this.plan.topic}:${batch.partition}`, offset: last + 1, state: JSON.stringify(state), expectedOffset: ckpt?.offset ?? null }],
+      checkpoints: [
+        { key: this.ckptKey, field: `${this.plan.topic}:${batch.partition}`, offset: last + 1, state: JSON.stringify(state), expectedOffset: ckpt?.offset ?? null },
+        epochFence(this.pipelineId, epoch),
+      ],
       increments: result.increments,
       expire: result.expire,
       hllAdds: result.hllAdds,
@@ -103,6 +127,8 @@ export class JobRunner {
       throw new WeirError('checkpoint_fenced', `Partition ${batch.partition} of "${this.plan.topic}" was advanced by another worker; the batch was not applied and will be re-read.`, { retriable: true });
     }
     this.checkpoints.set(batch.partition, { key: this.ckptKey, field: `${this.plan.topic}:${batch.partition}`, offset: last + 1, state: JSON.stringify(state) });
+    this.epochs.set(batch.partition, epoch ?? 0);
+    this.aligned.set(batch.partition, epoch ?? 0);
     for (const c of result.counted) c();
   }
 
@@ -126,7 +152,7 @@ export class JobRunner {
       const ctx: BatchContext = { pipelineId: this.pipelineId, partition, state: (state[step.node.id] ??= {}) };
       const c = this.deps.metrics.node(step.node.id);
       if (step.kind === 'operator') {
-        const out = await step.op.process(input, ctx);
+        const out = await processIsolated(step.node.id, step.op, input, ctx);
         let produced = 0;
         let failed = 0;
         for (const [port, recs] of Object.entries(out)) {
