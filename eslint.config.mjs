@@ -1,13 +1,20 @@
 import tseslint from 'typescript-eslint';
 
 const serverOnly = ['kafkajs', 'ioredis', 'maxmind', 'ua-parser-js', 'fs', 'node:*', 'child_process'];
-const serverDirs = ['agent', 'bus', 'processor', 'store', 'runtime'];
+const serverDirs = ['agent', 'bus', 'store', 'runtime'];
+// processor/ is server code except its pure parsers (parse/, expression/), which node specs share:
+// match processor's children (not the folder itself) so gitignore-style negation can re-include them.
+const pureProcessor = ['parse', 'expression'];
+const processorPatterns = ['**/engine/processor/*', '@/engine/processor/*', '../processor/*', '../../processor/*'];
+const processorExceptions = processorPatterns.flatMap((p) => pureProcessor.map((d) => `!${p.slice(0, -1)}${d}`));
 const serverEngine = [
   ...serverDirs.flatMap((d) => [`**/engine/${d}`, `**/engine/${d}/**`, `@/engine/${d}`, `@/engine/${d}/**`]),
+  ...processorPatterns,
   '**/engine/nodes/*/run', '**/engine/nodes/*/run.ts', '**/engine/nodes/runners', '@/engine/nodes/*/run', '@/engine/nodes/runners',
 ];
 // engine/spec and engine/nodes/*/spec.ts reach server dirs by relative paths too.
 const relativeServer = serverDirs.flatMap((d) => [`../${d}`, `../${d}/**`, `../../${d}`, `../../${d}/**`]).concat(['./run', '../runners', '../*/run']);
+
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '.next/**', 'infra/**', 'test-results/**', 'playwright-report/**', 'next-env.d.ts', '.weir*/**'] },
@@ -31,13 +38,13 @@ export default tseslint.config(
   },
   {
     // Browser-safe engine parts: the document, graph rules and node specs ship to the browser.
-    files: ['engine/spec/**/*.ts', 'engine/nodes/*/spec.ts', 'engine/nodes/registry.ts'],
+    files: ['engine/spec/**/*.ts', 'engine/nodes/*/spec.ts', 'engine/nodes/registry.ts', 'engine/processor/parse/**/*.ts', 'engine/processor/expression/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: serverOnly.filter((p) => !p.includes('*')).map((name) => ({ name, message: 'spec code is browser-safe: no server-only modules.' })),
         patterns: [
-          { group: ['node:*', ...serverEngine, ...relativeServer], message: 'spec code is browser-safe: no server-only modules.' },
+          { group: ['node:*', ...serverEngine, ...relativeServer, ...processorExceptions], message: 'spec code is browser-safe: no server-only modules.' },
           { group: ['**/app/**', '@/app/**', '**/components/**', '@/components/**', 'react', 'next', 'next/*'], message: 'engine/ must not import UI code.' },
         ],
       }],

@@ -18,6 +18,8 @@ describe('layering lint rules', () => {
     ["import { x } from '../../components/editor/x';", 'engine/spec/x.ts'],
     ["import { createStore } from '../store';", 'engine/spec/x.ts'],
     ["import maxmind from 'maxmind';", 'engine/nodes/op.geoip/spec.ts'],
+    ["import { GeoIp } from '../../processor/lookup/geoip';", 'engine/nodes/op.geoip/spec.ts'],
+    ["import fs from 'node:fs';", 'engine/processor/parse/x.ts'],
   ])('refuses %s in %s', async (code, file) => {
     expect(await errors(code, file)).toBe(1);
   });
@@ -27,6 +29,7 @@ describe('layering lint rules', () => {
     ["import { canConnect } from '@/engine/spec/graph';", 'components/editor/x.tsx'],
     ["import { getWeir } from '@/engine/runtime/weir';", 'app/api/health/route.ts'],
     ["import { Kafka } from 'kafkajs';", 'engine/bus/x.ts'],
+    ["import { compileUserRegex } from '../../processor/expression/regex';", 'engine/nodes/op.module/spec.ts'],
   ])('allows %s in %s', async (code, file) => {
     expect(await errors(code, file)).toBe(0);
   });

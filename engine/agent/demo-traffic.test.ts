@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCombined } from '../processor/parse-combined';
+import { parseCombined } from '../processor/parse/formats';
 import { dailyRhythm, demoTraffic } from './demo-traffic';
 
 describe('demo traffic', () => {

@@ -5,6 +5,7 @@ import { kafkaSinkSpec } from './sink.kafka/spec';
 import { topicSpec } from './topic/spec';
 import { parseSpec } from './op.parse/spec';
 import { moduleSpec } from './op.module/spec';
+import { filterSpec } from './op.filter/spec';
 import { geoipSpec } from './op.geoip/spec';
 import { useragentSpec } from './op.useragent/spec';
 import { windowSpec } from './op.window/spec';
@@ -20,6 +21,7 @@ export const nodeSpecs: readonly NodeSpec[] = [
   topicSpec,
   parseSpec,
   moduleSpec,
+  filterSpec,
   geoipSpec,
   useragentSpec,
   windowSpec,

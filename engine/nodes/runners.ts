@@ -6,6 +6,7 @@ import type { NodeCounters } from '../runtime/metrics';
 import type { NodeRef } from '../spec/plan';
 import { createMemoryChannel } from './channel.memory/run';
 import { createGeoip } from './op.geoip/run';
+import { createFilter } from './op.filter/run';
 import { createModule } from './op.module/run';
 import { createParse } from './op.parse/run';
 import { createUseragent } from './op.useragent/run';
@@ -32,6 +33,7 @@ export const runners: Record<string, NodeRunner> = {
   topic: { kind: 'topic' },
   'op.parse': { kind: 'operator', create: createParse },
   'op.module': { kind: 'operator', create: createModule },
+  'op.filter': { kind: 'operator', create: createFilter },
   'op.geoip': {
     kind: 'operator',
     create: async (node, services) =>

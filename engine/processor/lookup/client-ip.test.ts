@@ -23,3 +23,23 @@ describe('client address behind proxies', () => {
     expect(() => trustedProxies(['10.0.0.0/8', 'nope'])).toThrow(/"nope" is not an IP/);
   });
 });
+
+describe('IPv4 fast path', () => {
+  it('parses exactly what net.isIP calls IPv4, and classifies private ranges like the BlockList', async () => {
+    const { isIP } = await import('node:net');
+    const { parseIPv4, isPrivateV4 } = await import('./client-ip');
+    const odd = ['', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1.2.3.04', '256.1.1.1', '1.2.3.255', '0.0.0.0', '255.255.255.255', '1..2.3', '.1.2.3', '1.2.3.', '1.2.3.4 ', ' 1.2.3.4', '1.2.3.a', '::1', '::ffff:1.2.3.4', '1234.1.1.1', '00.1.1.1'];
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const random = Array.from({ length: 5000 }, () => [0, 0, 0, 0].map(() => Math.floor(rnd() * 256)).join('.'));
+    const edges = ['10.0.0.0', '9.255.255.255', '11.0.0.0', '172.15.255.255', '172.16.0.0', '172.31.255.255', '172.32.0.0', '100.63.255.255', '100.64.0.0', '100.127.255.255', '100.128.0.0', '169.254.0.1', '192.168.255.255', '192.169.0.0', '127.255.255.255', '0.255.255.255', '1.0.0.0'];
+    for (const ip of [...odd, ...random, ...edges]) {
+      const addr = parseIPv4(ip);
+      expect(addr >= 0, ip).toBe(isIP(ip) === 4);
+      if (addr >= 0) {
+        expect(addr, ip).toBe(ip.split('.').reduce((a, o) => a * 256 + Number(o), 0));
+        expect(isPrivateV4(addr), ip).toBe(isPrivateAddress(ip, 4));
+      }
+    }
+  });
+});

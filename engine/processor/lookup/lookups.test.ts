@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GeoIp, normalize } from './geoip';
+import { isPrivateAddress } from './client-ip';
+import { GeoIp, defaultDatabases, normalize } from './geoip';
 import { Lru } from './lru';
 import { UserAgents } from './useragent';
 
@@ -34,6 +35,20 @@ describe('GeoIP', async () => {
   it('normalizes the GeoIP2 / GeoLite2-City schema the same way', () => {
     expect(normalize({ country: { iso_code: 'CN' }, subdivisions: [{ names: { en: 'Zhejiang', 'zh-CN': '浙江' } }], city: { names: { en: 'Hangzhou' } } }))
       .toEqual({ country: 'CN', region: 'CN/Zhejiang', city: 'CN/Zhejiang/Hangzhou' });
+  });
+
+  it('finds the same place on the IPv4 fast path as through the MMDB reader', async () => {
+    const maxmind = (await import('maxmind')).default;
+    const [v4File] = defaultDatabases();
+    const reader = await maxmind.open(v4File);
+    const fresh = await GeoIp.open(undefined, 10);
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    for (let i = 0; i < 3000; i++) {
+      const ip = [0, 0, 0, 0].map(() => Math.floor(rnd() * 256)).join('.');
+      const want = isPrivateAddress(ip, 4) ? { country: 'private', region: 'private', city: 'private' } : normalize(reader.get(ip) as Parameters<typeof normalize>[0]);
+      expect(fresh.lookup(ip), ip).toEqual(want);
+    }
   });
 
   it('says what to do when the database cannot be opened', async () => {

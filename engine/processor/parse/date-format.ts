@@ -97,6 +97,7 @@ export function compileDateFormat(format: string): DateParser {
   expand(format, 0);
   if (!ops.length) throw new DateFormatError('the format is empty; the default is %d/%b/%Y:%H:%M:%S %z', 1);
   const hasTime = ops.some((op) => TIME_STEPS.has(op));
+  const litCodes = lits.map((l) => l.charCodeAt(0));
   const own = newDateParts();
 
   const read = (s: string, start: number, end: number, p: DateParts): boolean => {
@@ -105,7 +106,8 @@ export function compileDateFormat(format: string): DateParser {
       const op = ops[k];
       if (op === LIT) {
         const lit = lits[k];
-        if (pos + lit.length > end || !s.startsWith(lit, pos)) return false;
+        // Most literals are one separator char: compare the code, skip startsWith's generality.
+        if (lit.length === 1 ? pos >= end || s.charCodeAt(pos) !== litCodes[k] : pos + lit.length > end || !s.startsWith(lit, pos)) return false;
         pos += lit.length;
         continue;
       }

@@ -1,7 +1,7 @@
 import type { Visit } from '../records';
 import { compileDateFormat } from './date-format';
 import { ParseError, type LineParser } from './fields';
-import { compileLogFormat, createLogFormatParser } from './log-format';
+import { compileLogFormat, createLogFormatParser, type LogParserOptions } from './log-format';
 import { createNginxJsonParser, type JsonField } from './nginx-json';
 
 /**
@@ -38,30 +38,23 @@ export function createLineParser(config: LineFormatConfig): LineParser {
   const dateFormat = compileDateFormat(config.dateFormat || DEFAULT_DATE_FORMAT);
   if (config.format === 'nginx-json') return createNginxJsonParser({ fields: config.jsonFields ?? [], dateFormat });
   const timeFormat = compileDateFormat(config.timeFormat || DEFAULT_TIME_FORMAT);
-  const textParser = (name: string, source: string, exact = false) => createLogFormatParser(compileLogFormat(source), { name, dateFormat, timeFormat, exact });
+  const textParser = (name: string, source: string, more: Partial<LogParserOptions> = {}) =>
+    createLogFormatParser(compileLogFormat(source), { name, dateFormat, timeFormat, ...more });
   if (config.format === 'custom') return textParser('custom', config.logFormat ?? '');
-  const parser = textParser(config.format, builtinLogFormats[config.format]);
+  if (config.format !== 'combined') return textParser(config.format, builtinLogFormats[config.format]);
   // Servers logging "combined" write a common line now and then (a vhost with another LogFormat);
   // read those rather than lose them. Only a line that ends right after %b qualifies, so a combined
-  // line cut short still fails. Only failed lines pay the retry.
-  return config.format === 'combined' ? firstOf(parser, textParser('combined', builtinLogFormats.common, true)) : parser;
-}
-
-function firstOf(main: LineParser, fallback: LineParser): LineParser {
-  return (line) => {
-    const r = main(line);
-    if (!(r instanceof ParseError) || r.code !== 'unparseable_line') return r;
-    const again = fallback(line);
-    return again instanceof ParseError ? r : again;
-  };
+  // line cut short still fails. Only lines that failed pay the second try.
+  const common = textParser('combined', builtinLogFormats.common, { exact: true });
+  return textParser('combined', builtinLogFormats.combined, { fallback: common });
 }
 
 export type ParseResult = { ok: true; visit: Visit } | { ok: false; code: string; reason: string };
 
-const combined = createLineParser({ format: 'combined' });
+let combined: LineParser | undefined;
 
 /** One combined line, for tests and tools that do not build an operator. */
 export function parseCombined(line: string): ParseResult {
-  const r = combined(line);
+  const r = (combined ??= createLineParser({ format: 'combined' }))(line);
   return r instanceof ParseError ? { ok: false, code: r.code, reason: r.reason } : { ok: true, visit: r };
 }

@@ -146,6 +146,8 @@ export interface LogParserOptions {
   timeFormat: DateParser;
   /** The line must end where the format does (by default text after the last field is ignored). */
   exact?: boolean;
+  /** Tried on a line that does not match (not on a bad timestamp); its error is reported only if this one fails too. */
+  fallback?: LineParser;
 }
 
 export function createLogFormatParser(fmt: CompiledLogFormat, opts: LogParserOptions): LineParser {
@@ -156,18 +158,26 @@ export function createLogFormatParser(fmt: CompiledLogFormat, opts: LogParserOpt
   const exact = opts.exact === true;
   const label = `${opts.name} log format (${fmt.source})`;
 
-  const mismatch = (i: number, pos: number) =>
-    new ParseError('unparseable_line', i < 0
+  const { fallback } = opts;
+  // Built once, not per line: the hot path only calls it for lines that already failed.
+  const unparseable = (line: string, reason: string) => {
+    const err = new ParseError('unparseable_line', reason);
+    if (!fallback) return err;
+    const again = fallback(line);
+    return again instanceof ParseError ? err : again;
+  };
+  const mismatch = (line: string, i: number, pos: number) =>
+    unparseable(line, i < 0
       ? `line does not match the ${label}: it should start with ${JSON.stringify(prefix)}`
       : `line does not match the ${label}: no ${JSON.stringify(seps[i])} after ${fmt.names[i]} (from column ${pos + 1})`);
   const badField = (line: string, what: string, start: number, stop: number) =>
-    new ParseError('unparseable_line', `line does not match the ${label}: ${what} ${JSON.stringify(line.slice(start, Math.min(stop, start + 64)))} is not valid`);
+    unparseable(line, `line does not match the ${label}: ${what} ${JSON.stringify(line.slice(start, Math.min(stop, start + 64)))} is not valid`);
 
   return (line) => {
     let end = line.length;
     if (end > 0 && line.charCodeAt(end - 1) === 10) end--;
     if (end > 0 && line.charCodeAt(end - 1) === 13) end--;
-    if (!line.startsWith(prefix)) return mismatch(-1, 0);
+    if (!line.startsWith(prefix)) return mismatch(line, -1, 0);
     let pos = prefix.length;
     let ip = '';
     let referrer = '-';
@@ -192,7 +202,7 @@ export function createLogFormatParser(fmt: CompiledLogFormat, opts: LogParserOpt
       } else {
         stop = line.indexOf(sep, pos);
         if (escaped[i]) while (stop > pos && isEscaped(line, stop, pos)) stop = line.indexOf(sep, stop + 1);
-        if (stop < 0 || stop + sep.length > end) return mismatch(i, pos);
+        if (stop < 0 || stop + sep.length > end) return mismatch(line, i, pos);
       }
       switch (codes[i]) {
         case HOST:
@@ -262,7 +272,7 @@ export function createLogFormatParser(fmt: CompiledLogFormat, opts: LogParserOpt
       }
       pos = stop + sep.length;
     }
-    if (exact && pos < end) return new ParseError('unparseable_line', `line does not match the ${label}: unexpected text from column ${pos + 1}`);
+    if (exact && pos < end) return unparseable(line, `line does not match the ${label}: unexpected text from column ${pos + 1}`);
 
     let ts: number;
     if (timeMode === SPLIT) {
@@ -284,7 +294,7 @@ export function createLogFormatParser(fmt: CompiledLogFormat, opts: LogParserOpt
     if (!isAbsent(query)) path += query.charCodeAt(0) === 63 /* ? */ ? query : `?${query}`;
 
     const visit = makeVisit(ts, ip, method, path, protocol, status, bytes, referrer, ua);
-    if (vhost !== undefined) visit.vhost = vhost;
+    if (!isAbsent(vhost)) visit.vhost = vhost;
     if (!isAbsent(xff)) visit.xff = xff;
     if (duration === duration) visit.durationMs = duration;
     return visit;

@@ -69,7 +69,8 @@ export function createNginxJsonParser(opts: NginxJsonOptions): LineParser {
     let timeText: unknown;
     for (let i = 0; i < keys.time.length && timeText === undefined; i++) {
       const v = o[keys.time[i]];
-      if (typeof v === 'number') ts = Number.isFinite(v) && v >= 0 ? Math.round(v * 1000) : NaN;
+      // Epoch seconds; past year 9999 it is not a time but a corrupt number.
+      if (typeof v === 'number') ts = v >= 0 && v < 253_402_300_800 ? Math.round(v * 1000) : NaN;
       else if (typeof v === 'string') {
         const parsers = timeParsers[i] ?? [];
         for (let k = 0; k < parsers.length && ts !== ts; k++) ts = parsers[k].parse(v);

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { defineNode } from '../../spec/node-spec';
+// Pure (browser-safe by lint rule), shared with the operator so config checks and runs agree.
+import { ExpressionError } from '../../processor/expression/lexer';
+import { expressionFields, parseExpression } from '../../processor/expression/parser';
+import { compileUserRegex } from '../../processor/expression/regex';
+
+export const defaultStaticExtensions = ['css', 'js', 'png', 'jpg', 'jpeg', 'gif', 'svg', 'ico', 'woff', 'woff2', 'ttf', 'map', 'webp', 'avif'];
+
+const config = z
+  .object({
+    statuses: z
+      .array(z.string().regex(/^[1-5]([0-9]{2}|xx)$/i, 'a status is a code like 304 or a class like 2xx'))
+      .default([])
+      .describe('Keep only visits with these statuses: codes (304) or classes (2xx). Empty keeps every status.'),
+    methods: z
+      .array(z.string().regex(/^[A-Za-z-]{1,20}$/, 'a method is a word like GET'))
+      .default([])
+      .describe('Keep only these request methods (GET, POST…). Empty keeps every method.'),
+    includePath: z.string().max(500).default('').describe('Keep only paths matching this regular expression (JavaScript syntax; empty keeps all).'),
+    excludePath: z.string().max(500).default('').describe('Drop paths matching this regular expression (JavaScript syntax).'),
+    excludeStatic: z.boolean().default(true).describe('Drop requests for static files (by extension; see staticExtensions): assets are not page views.'),
+    staticExtensions: z
+      .array(z.string().regex(/^\.?[A-Za-z0-9]{1,16}$/, 'an extension is letters and digits, like woff2'))
+      .default(defaultStaticExtensions)
+      .describe('File extensions that excludeStatic drops.'),
+    excludeBots: z
+      .boolean()
+      .default(false)
+      .describe('Drop bots: the user agent operator\'s bot flag when it ran before this node, else a bot pattern on the user agent.'),
+    expression: z
+      .string()
+      .max(2000)
+      .default('')
+      .describe(
+        `Optional condition a kept visit must meet, e.g. status >= 400 && path ~ "^/api/" && !(country in ["CN", "US"]). ` +
+          `Fields: ${Object.keys(expressionFields).join(', ')}. Operators: == != < <= > >= ~ !~ (regex, "…" or /…/i) in [..] && || ! ( ).`,
+      ),
+  })
+  .superRefine((c, ctx) => {
+    const issue = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
+    for (const field of ['includePath', 'excludePath'] as const) {
+      const r = c[field] ? compileUserRegex(c[field]) : null;
+      if (r && !r.ok) issue(field, `${field} ${r.message}`);
+    }
+    if (c.expression.trim()) {
+      try {
+        parseExpression(c.expression);
+      } catch (e) {
+        if (!(e instanceof ExpressionError)) throw e;
+        issue('expression', e.message);
+      }
+    }
+  });
+
+export type FilterConfig = z.output<typeof config>;
+
+export const filterSpec = defineNode({
+  type: 'op.filter',
+  category: 'processor',
+  title: { en: 'Filter visits', zh: '过滤访问' },
+  description: {
+    en: 'Keeps the visits that pass every condition (status, method, path, static files, bots, an expression) on "out"; the others leave on "rejected". Filtered visits are not failures.',
+    zh: '满足全部条件（状态码、方法、路径、静态文件、爬虫、表达式）的访问从 "out" 输出，其余从 "rejected" 输出。被过滤的访问不算失败。',
+  },
+  inputs: [{ name: 'in', kind: 'visit', required: true }],
+  outputs: [
+    { name: 'out', kind: 'visit' },
+    { name: 'rejected', kind: 'visit' },
+  ],
+  config,
+});
