@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// `npx weir validate|deploy|stop|status FILE_OR_ID [--url URL]`: the REST API from a terminal,
+// `npx weir validate|deploy|stop|replay|status FILE_OR_ID [--url URL]`: the REST API from a terminal,
 // for scripts and CI. A FILE is a pipeline document (JSON); it is created or updated first.
 import { existsSync, readFileSync } from 'node:fs';
 
 const [cmd, target, ...rest] = process.argv.slice(2);
 const urlFlag = rest.indexOf('--url');
 const base = (urlFlag >= 0 ? rest[urlFlag + 1] : process.env.WEIR_URL || 'http://localhost:3000').replace(/\/$/, '');
-const usage = 'usage: weir validate|deploy|stop|status FILE_OR_ID [--url URL]   (WEIR_URL, WEIR_API_TOKEN are read from the environment)';
+const usage = 'usage: weir validate|deploy|stop|replay|status FILE_OR_ID [--url URL]   (WEIR_URL, WEIR_API_TOKEN are read from the environment)';
 
-if (!['validate', 'deploy', 'stop', 'status'].includes(cmd) || !target) {
+if (!['validate', 'deploy', 'stop', 'replay', 'status'].includes(cmd) || !target) {
   console.error(usage);
   process.exit(2);
 }

@@ -270,6 +270,61 @@ export function busContract(name: string, makeBus: () => Promise<Bus>, { settleM
       expect(seen.map((s) => s.message.value).sort()).toEqual(keyed(5, 10).map((m) => m.value).sort());
     }, TIMEOUT);
 
+    it('resets a group without members to the log start, and refuses while it has one', async () => {
+      const topic = uid('t-reset');
+      const groupId = uid('g-reset');
+      await bus.ensureTopic({ name: topic, partitions: 2 });
+      await produce(topic, keyed(40));
+      const first = await collect({ groupId, topic, maxBatchSize: 10 });
+      await waitFor('first 40', () => first.seen.length >= 40);
+      await expect(bus.resetGroup(groupId, topic)).rejects.toMatchObject({ code: 'group_active', status: 409, retriable: true });
+      await first.consumer.stop();
+      expect(await bus.committedOffsets(groupId, topic)).toEqual(await bus.endOffsets(topic));
+
+      await bus.resetGroup(groupId, topic);
+      expect(await bus.committedOffsets(groupId, topic)).toEqual([0, 0]);
+      const again = await collect({ groupId, topic, maxBatchSize: 10 });
+      await waitFor('the 40 again', () => again.seen.length >= 40);
+      await sleep(SETTLE_MS);
+      expect(again.seen.map((s) => s.message.value).sort()).toEqual(keyed(40).map((m) => m.value).sort());
+      // A group that never consumed the topic is set to the log start as well.
+      const fresh = uid('g-reset-new');
+      await bus.resetGroup(fresh, topic);
+      expect(await bus.committedOffsets(fresh, topic)).toEqual([0, 0]);
+      await expect(bus.resetGroup(groupId, uid('t-missing'))).rejects.toMatchObject({ code: 'topic_not_found' });
+    }, TIMEOUT);
+
+    it('lets a handler move its position with { seek }: the batch is not committed, reading goes on from there', async () => {
+      const topic = uid('t-seek');
+      const groupId = uid('g-seek');
+      await bus.ensureTopic({ name: topic, partitions: 1 });
+      await produce(topic, keyed(30));
+      const starts: number[] = [];
+      let sought = false;
+      const seen: number[] = [];
+      const consumer = await bus.consume({
+        groupId,
+        topic,
+        maxBatchSize: 5,
+        eachBatch: async (batch) => {
+          starts.push(batch.messages[0].offset);
+          if (!sought && batch.messages.some((m) => m.offset >= 12)) {
+            sought = true;
+            return { seek: 3 };
+          }
+          for (const m of batch.messages) seen.push(m.offset);
+        },
+      });
+      consumers.push(consumer);
+      await waitFor('offset 29', () => seen.includes(29));
+      await sleep(SETTLE_MS);
+      const at = starts.findIndex((s, i) => i > 0 && s < starts[i - 1]);
+      expect(starts[at]).toBe(3); // the batch after the seek starts where the handler asked
+      // Everything before the seeking batch once, then from 3 on again: nothing of that batch was committed.
+      expect(seen).toEqual([...Array.from({ length: starts[at - 1] }, (_, i) => i), ...Array.from({ length: 27 }, (_, i) => i + 3)]);
+      await waitFor('commit at the end', async () => (await bus.committedOffsets(groupId, topic))[0] === 30, 30_000);
+    }, TIMEOUT);
+
     it('reports itself healthy', async () => {
       const h = await bus.health();
       expect(h.ok).toBe(true);

@@ -253,6 +253,19 @@ export class EmbeddedBus implements Bus {
     return gt ? [...gt.committed] : t.logs.map(() => -1);
   }
 
+  async resetGroup(groupId: string, topic: string): Promise<void> {
+    this.assertOpen();
+    const gt = this.groupTopic(groupId, this.topicOrThrow(topic));
+    if (gt.members.length > 0) {
+      throw new WeirError('group_active', `Consumer group "${groupId}" has ${gt.members.length} active member(s); stop them before resetting its offsets.`, {
+        status: 409,
+        retriable: true,
+        details: { groupId, topic },
+      });
+    }
+    gt.topic.logs.forEach((log, p) => (gt.committed[p] = log.startOffset));
+  }
+
   async health(): Promise<{ ok: boolean; detail: string }> {
     if (this.closed) return { ok: false, detail: 'embedded bus is closed' };
     return { ok: true, detail: `embedded in-process bus, ${this.topics.size} topic(s)` };
@@ -338,8 +351,9 @@ export class EmbeddedBus implements Bus {
       m.inflight++;
       let failed = false;
       try {
-        await m.opts.eachBatch({ topic: gt.topic.name, partition: p, messages, highWatermark: log.endOffset });
-        position = messages[messages.length - 1].offset + 1;
+        const outcome = (await m.opts.eachBatch({ topic: gt.topic.name, partition: p, messages, highWatermark: log.endOffset })) ?? undefined;
+        if (outcome && Number.isSafeInteger(outcome.seek) && outcome.seek >= 0) position = Math.max(outcome.seek, log.startOffset);
+        else position = messages[messages.length - 1].offset + 1;
         gt.committed[p] = position;
         failures = 0;
       } catch {

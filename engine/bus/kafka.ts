@@ -14,7 +14,7 @@ import {
 } from 'kafkajs';
 import { WeirError, isWeirError } from '../spec/errors';
 import { checkTopicSpec, topicNotFound } from './topic-spec';
-import type { Bus, BusConsumer, BusProducer, ConsumeOptions, IncomingMessage, OutgoingMessage, TopicSpec } from './types';
+import type { BatchOutcome, Bus, BusConsumer, BusProducer, ConsumeOptions, IncomingMessage, OutgoingMessage, TopicSpec } from './types';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -30,6 +30,11 @@ export interface KafkaBusOptions {
   partitionsConsumedConcurrently?: number;
   /** Time to wait for a consumer's first group join before consume() fails. */
   joinTimeoutMs?: number;
+  /**
+   * How long the group waits for a silent (killed) member before giving its partitions to others.
+   * Default 30 s, or WEIR_KAFKA_SESSION_TIMEOUT_MS; the broker accepts 6 s at least by default.
+   */
+  sessionTimeoutMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -81,6 +86,7 @@ export class KafkaBus implements Bus {
   private readonly defaultBatch: number;
   private readonly concurrency: number;
   private readonly joinTimeoutMs: number;
+  private readonly sessionTimeoutMs: number;
   private adminP: Promise<Admin> | null = null;
   private readonly producers = new Set<Producer>();
   private readonly consumers = new Set<{ stop(): Promise<void> }>();
@@ -93,6 +99,7 @@ export class KafkaBus implements Bus {
     this.defaultBatch = opts.defaultMaxBatchSize ?? 1000;
     this.concurrency = opts.partitionsConsumedConcurrently ?? 1;
     this.joinTimeoutMs = opts.joinTimeoutMs ?? 60_000;
+    this.sessionTimeoutMs = opts.sessionTimeoutMs ?? (Number(process.env.WEIR_KAFKA_SESSION_TIMEOUT_MS) || 30_000);
     this.kafka = new Kafka({
       clientId: opts.clientId ?? 'weir',
       brokers: opts.brokers,
@@ -230,7 +237,7 @@ export class KafkaBus implements Bus {
         // Short long-polls and heartbeats make rebalances take about a second instead of several.
         maxWaitTimeInMs: 1000,
         heartbeatInterval: 1000,
-        sessionTimeout: 30_000,
+        sessionTimeout: this.sessionTimeoutMs,
       });
       return this.startConsumer(consumer, opts);
     }, opts.topic);
@@ -279,10 +286,11 @@ export class KafkaBus implements Bus {
             const chunk = all.slice(i, i + maxBatch).map(toIncoming);
             const payload = { topic: batch.topic, partition: batch.partition, messages: chunk, highWatermark: Number(batch.highWatermark) };
             // Retried here rather than thrown into kafkajs, whose error path restarts every partition.
+            let outcome: BatchOutcome | undefined;
             for (let failures = 0; ; ) {
               if (!isRunning() || isStale()) return;
               try {
-                await opts.eachBatch(payload);
+                outcome = (await opts.eachBatch(payload)) ?? undefined;
                 break;
               } catch {
                 failures++;
@@ -290,6 +298,12 @@ export class KafkaBus implements Bus {
                 // Throws on a rebalance: kafkajs rejoins and the new owner resumes from the commit.
                 await heartbeat();
               }
+            }
+            if (outcome && Number.isSafeInteger(outcome.seek) && outcome.seek >= 0) {
+              // Applied at kafkajs' next fetch (committing the offset), which drops what was fetched
+              // for the partition before; the rest of this batch is not handed out.
+              consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(outcome.seek) });
+              return;
             }
             resolveOffset(batch.messages[Math.min(i + maxBatch, all.length) - 1].offset);
             await commitOffsetsIfNecessary();
@@ -330,6 +344,32 @@ export class KafkaBus implements Bus {
       const res = await (await this.admin()).fetchOffsets({ groupId, topics: [topic] });
       const parts = res.find((t) => t.topic === topic)?.partitions ?? [];
       return parts.sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset));
+    }, topic);
+  }
+
+  resetGroup(groupId: string, topic: string): Promise<void> {
+    return this.guard(async () => {
+      await this.requireTopic(topic);
+      const admin = await this.admin();
+      const partitions = (await admin.fetchTopicOffsets(topic)).map((o) => ({ partition: o.partition, offset: o.low }));
+      const active = () =>
+        new WeirError('group_active', `Consumer group "${groupId}" has active members; stop them (or wait for killed ones to time out) before resetting its offsets.`, {
+          status: 409,
+          retriable: true,
+          details: { groupId, topic },
+        });
+      try {
+        // Refuses a group with members; otherwise commits through a short-lived member of its own.
+        await admin.setOffsets({ groupId, topic, partitions });
+      } catch (e) {
+        if (/no running instances/i.test((e as Error)?.message ?? '')) throw active();
+        throw e;
+      }
+      // A member that joined meanwhile can take partitions from that helper, whose commit then
+      // skips them: check what the group holds now.
+      const res = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const got = new Map((res.find((t) => t.topic === topic)?.partitions ?? []).map((p) => [p.partition, p.offset]));
+      if (partitions.some((p) => got.get(p.partition) !== p.offset)) throw active();
     }, topic);
   }
 

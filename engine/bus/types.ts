@@ -42,11 +42,23 @@ export interface ConsumeOptions {
   fromBeginning?: boolean;
   /**
    * Called with one partition's batch. When it resolves, the batch's offsets are committed to the
-   * group; when it throws, nothing is committed and the batch is delivered again.
+   * group; when it throws, nothing is committed and the batch is delivered again. When it resolves
+   * with `{ seek }`, nothing of the batch is committed and this member reads the partition on from
+   * `seek` instead (see BatchOutcome).
    */
-  eachBatch(batch: PartitionBatch): Promise<void>;
+  eachBatch(batch: PartitionBatch): Promise<void | BatchOutcome>;
   /** Upper bound on messages per batch. */
   maxBatchSize?: number;
+}
+
+/**
+ * A batch handler's request to move its read position in the batch's partition (for a consumer
+ * whose offsets live elsewhere, as the processor's do in the store). The next batch of the
+ * partition starts at `seek`, or at the log start if `seek` is below it, and the group's committed
+ * offset for the partition moves there too. A no-op if the partition was revoked meanwhile.
+ */
+export interface BatchOutcome {
+  seek: number;
 }
 
 export interface BusProducer {
@@ -70,6 +82,12 @@ export interface Bus {
   endOffsets(topic: string): Promise<number[]>;
   /** Per-partition committed offset of a group (-1 when none). */
   committedOffsets(groupId: string, topic: string): Promise<number[]>;
+  /**
+   * Sets a group's committed offsets of a topic to the log start of every partition, so its next
+   * members read the retained log again (replay). The group must have no active members: fails
+   * with `group_active` (409, retriable) otherwise.
+   */
+  resetGroup(groupId: string, topic: string): Promise<void>;
   health(): Promise<{ ok: boolean; detail: string }>;
   close(): Promise<void>;
 }

@@ -9,14 +9,16 @@
  *    increments behind, counted again when the log is reprocessed.
  *
  * So every batch also fences on a per-pipeline epoch, stored as a checkpoint value (its "offset" is
- * the epoch) in `weir:{pid}:epoch`, a key replay never deletes. Even epoch: normal. Odd epoch: a
- * replay is deleting and no batch may apply. Replay locks (E → E+1), deletes, unlocks (→ E+2): every
- * batch prepared under another epoch is refused by the store, and a worker that re-reads a changed
- * epoch moves its read position back to the (now reset) stored offset before applying anything.
+ * the epoch) in `weir:epoch:{pid}`: outside the pipeline's prefix, so no deletePrefix(pipelinePrefix)
+ * removes it, yet with the pipeline's hash tag, so the batch's Lua script may read it in a Redis
+ * Cluster too. Even epoch: normal. Odd epoch: a replay is deleting and no batch may apply. Replay
+ * locks (E → E+1), deletes, unlocks (→ E+2): every batch prepared under another epoch is refused by
+ * the store, and a worker that re-reads a changed epoch moves its read position back to the (now
+ * reset) stored offset before applying anything.
  */
 import type { CheckpointWrite, Store } from '../store/types';
 
-export const epochKey = (pid: string): string => `weir:{${pid}}:epoch`;
+export const epochKey = (pid: string): string => `weir:epoch:{${pid}}`;
 const FIELD = 'replay';
 
 export async function readEpoch(store: Store, pid: string): Promise<number | null> {

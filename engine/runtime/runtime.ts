@@ -1,15 +1,22 @@
 import { AgentRunner } from '../agent/agent-runner';
 import type { Bus } from '../bus/types';
 import { lookupNodeSpec } from '../nodes/registry';
+import { runnerFor } from '../nodes/runners';
 import { JobRunner } from '../processor/job-runner';
+import { isReplaying, lockEpoch, readEpoch, unlockEpoch } from '../processor/replay-epoch';
 import type { ProcessorServices } from '../processor/services';
 import { compile } from '../spec/compile';
 import { WeirError } from '../spec/errors';
 import type { Plan } from '../spec/plan';
-import { checkpointKey } from '../store/view-keys';
+import { checkpointKey, deadLetterKey, pipelinePrefix } from '../store/view-keys';
 import type { Store } from '../store/types';
 import { PipelineMetrics, type NodeMetrics } from './metrics';
 import type { PipelineRepo } from './pipeline-repo';
+
+/** How often a runtime checks whether another process is replaying one of its pipelines. */
+const REPLAY_POLL_MS = 1_000;
+/** How long a replay waits for the members of a job's group elsewhere to leave (killed ones: Kafka's session timeout). */
+const REPLAY_GROUP_WAIT_MS = 60_000;
 
 export type PipelineState = 'running' | 'stopped' | 'failed' | 'deploying';
 
@@ -41,12 +48,17 @@ export class Runtime {
   private readonly failures = new Map<string, PipelineStatus['error']>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly sampler: NodeJS.Timeout;
+  private readonly replayWatch: NodeJS.Timeout;
+  private readonly pausedForReplay = new Set<string>();
+  private following = false;
 
   constructor(private readonly deps: { bus: Bus; store: Store; repo: PipelineRepo; services: ProcessorServices; role?: 'all' | 'worker' }) {
     this.sampler = setInterval(() => {
       for (const d of this.deployments.values()) d.metrics.sample();
     }, 1_000);
     this.sampler.unref();
+    this.replayWatch = setInterval(() => void this.followReplays(), REPLAY_POLL_MS);
+    this.replayWatch.unref();
   }
 
   /** One deploy/stop at a time per pipeline. */
@@ -106,10 +118,129 @@ export class Runtime {
     });
   }
 
+  /**
+   * Rebuilds the pipeline's views from the retained log: stops its processor jobs (agents keep
+   * running), deletes its views, checkpoints and dead letters, moves each job's consumer group back
+   * to the log start and starts the jobs again.
+   *
+   * Other processes running the jobs (`npm run worker`) take part through the replay epoch
+   * (replay-epoch.ts): from the lock on, none of their batches can apply, and their runtimes
+   * (followReplays) leave the groups until the unlock, so the groups can be reset. If they do not
+   * leave in time, nothing is deleted and the replay fails with 409 `group_active`.
+   */
+  replay(id: string): Promise<PipelineStatus> {
+    return this.exclusive(id, async () => {
+      await this.deps.repo.meta(id); // 404 for unknown ids
+      const d = this.deployments.get(id);
+      if (!d) {
+        throw new WeirError('not_running', `Pipeline "${id}" is not deployed, so there is nothing to replay: deploy it first (POST /api/pipelines/${id}/deploy).`, { status: 409 });
+      }
+      const { store } = this.deps;
+      this.pausedForReplay.delete(id);
+      d.state = 'deploying';
+      let lock: number | null = null;
+      let deleting = false;
+      try {
+        await Promise.all(d.jobs.splice(0).map((j) => j.stop()));
+        lock = await lockEpoch(store, id);
+        for (const job of d.plan.jobs) await this.resetWhenEmpty(job.groupId, job.topic);
+        deleting = true;
+        // Not the whole pipelinePrefix: the daily salts must survive (other workers hold them in
+        // memory, and rebuilt unique-visitor sketches must hash as before).
+        const views = d.plan.jobs.flatMap((j) => j.nodes.filter((n) => runnerFor(n.type).kind === 'view').map((n) => `${pipelinePrefix(id)}${n.id}:`));
+        for (const prefix of [...views, ...d.plan.jobs.map((j) => checkpointKey(id, j.id)), deadLetterKey(id)]) await store.deletePrefix(prefix);
+        await unlockEpoch(store, id, lock);
+        await this.startJobs(id, d);
+        return this.status(id);
+      } catch (e) {
+        if (!deleting) {
+          // Nothing was deleted: let every worker go on as before.
+          if (lock !== null) await unlockEpoch(store, id, lock).catch(() => false);
+          await this.startJobs(id, d).catch(() => undefined);
+          if ((e as WeirError).code === 'group_active') {
+            throw new WeirError('group_active', `Replay of "${id}" did not start, nothing was deleted: ${(e as Error).message} Workers leave a replayed pipeline's groups by themselves within seconds; a killed one only after Kafka's session timeout. Retry then.`, { status: 409, retriable: true, cause: e });
+          }
+        } else {
+          d.state = 'failed';
+          d.error = { code: (e as WeirError).code ?? 'replay_failed', message: `Replay failed: ${(e as Error).message}`, at: new Date().toISOString() };
+        }
+        throw new WeirError('replay_failed', `Pipeline "${id}" could not be replayed: ${(e as Error).message}. ${deleting ? 'Its processors wait until a replay completes: replay again once the cause is fixed.' : 'Nothing was deleted.'}`, {
+          status: 503,
+          retriable: true,
+          cause: e,
+        });
+      }
+    });
+  }
+
+  /** Starts the deployment's processor jobs (after a replay): running again. */
+  private async startJobs(id: string, d: Deployment) {
+    try {
+      for (const job of d.plan.jobs) {
+        const runner = new JobRunner(id, job, { ...this.deps, metrics: d.metrics });
+        await runner.start();
+        d.jobs.push(runner);
+      }
+      d.state = 'running';
+      d.error = null;
+    } catch (e) {
+      await Promise.all(d.jobs.splice(0).map((j) => j.stop()));
+      d.state = 'failed';
+      d.error = { code: (e as WeirError).code ?? 'runtime_error', message: `Processor jobs could not start: ${(e as Error).message}`, at: new Date().toISOString() };
+      throw e;
+    }
+  }
+
+  /** A group can be reset once its members elsewhere have left (see followReplays). */
+  private async resetWhenEmpty(groupId: string, topic: string) {
+    const deadline = Date.now() + REPLAY_GROUP_WAIT_MS;
+    for (;;) {
+      try {
+        return await this.deps.bus.resetGroup(groupId, topic);
+      } catch (e) {
+        if ((e as WeirError).code !== 'group_active' || Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  /**
+   * Replays started by another process: while a pipeline's epoch is locked, its jobs here stop
+   * (leaving their consumer groups so the replayer can reset them); once unlocked they start again
+   * and read from the reset offsets.
+   */
+  private async followReplays(): Promise<void> {
+    if (this.following) return;
+    this.following = true;
+    try {
+      for (const [id, d] of this.deployments) {
+        if (d.plan.jobs.length === 0) continue;
+        const replaying = isReplaying(await readEpoch(this.deps.store, id).catch(() => null));
+        if (replaying === this.pausedForReplay.has(id) || (replaying && d.state !== 'running')) continue;
+        await this.exclusive(id, async () => {
+          // Re-checked under the lock: a replay from this process may have run meanwhile.
+          if (this.deployments.get(id) !== d) return;
+          const now = isReplaying(await readEpoch(this.deps.store, id));
+          if (now && d.state === 'running' && !this.pausedForReplay.has(id)) {
+            d.state = 'deploying';
+            this.pausedForReplay.add(id);
+            await Promise.all(d.jobs.splice(0).map((j) => j.stop()));
+          } else if (!now && this.pausedForReplay.has(id)) {
+            this.pausedForReplay.delete(id);
+            await this.startJobs(id, d);
+          }
+        }).catch((e) => console.error(`[weir] following a replay of pipeline ${id}: ${(e as Error).message}`));
+      }
+    } finally {
+      this.following = false;
+    }
+  }
+
   private async stopRunning(id: string) {
     const d = this.deployments.get(id);
     if (!d) return;
     this.deployments.delete(id);
+    this.pausedForReplay.delete(id);
     await Promise.all(d.agents.map((a) => a.stop()));
     await Promise.all(d.jobs.map((j) => j.stop()));
   }
@@ -158,6 +289,7 @@ export class Runtime {
 
   async close(): Promise<void> {
     clearInterval(this.sampler);
+    clearInterval(this.replayWatch);
     await Promise.all([...this.deployments.keys()].map((id) => this.stopRunning(id)));
   }
 }

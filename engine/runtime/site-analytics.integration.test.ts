@@ -2,10 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GeoIp } from '../processor/lookup/geoip';
-import { UserAgents } from '../processor/lookup/useragent';
 import { siteAnalyticsTemplate } from '../spec/templates';
-import { counterKey, pipelinePrefix } from '../store/view-keys';
+import { pipelinePrefix } from '../store/view-keys';
+import { expectedCounts } from '../testing/expected-counts';
 import { startWeir, type Weir } from './weir';
 
 const { KAFKA_BROKERS, REDIS_URL } = process.env;
@@ -111,34 +110,4 @@ async function readTopic(weir: Weir, topic: string, n: number): Promise<string[]
   await Promise.race([all, new Promise((r) => setTimeout(r, 60_000))]);
   await consumer.stop();
   return lines;
-}
-
-/** Independent expected counts: straight from the lines, no window operator, no increments code. */
-async function expectedCounts(pipelineId: string, lines: string[]): Promise<Map<string, Record<string, number>>> {
-  const geo = await GeoIp.open(undefined, 0);
-  const ua = new UserAgents(0);
-  const expected = new Map<string, Record<string, number>>();
-  const bump = (key: string, field: string) => {
-    const h = expected.get(key) ?? {};
-    h[field] = (h[field] ?? 0) + 1;
-    expected.set(key, h);
-  };
-  const LINE = /^(\S+) \S+ \S+ \[(\d\d)\/(\w{3})\/(\d{4}):(\d\d):(\d\d):(\d\d) \+0000\] "\S+ (\S+) [^"]*" \d+ \d+ "[^"]*" "([^"]*)"$/;
-  const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  for (const line of lines) {
-    const m = LINE.exec(line);
-    expect(m, line).not.toBeNull();
-    const [, ip, dd, mon, yyyy, hh, mi] = m!;
-    const minute = Date.UTC(+yyyy, MON.indexOf(mon), +dd, +hh, +mi);
-    const module = m![8].split(/[/?#]/)[1]?.toLowerCase() || 'home';
-    const g = geo.lookup(ip);
-    const c = ua.lookup(m![9]);
-    const key = counterKey(pipelineId, 'views', 'm', minute);
-    bump(key, `t|${module}|`);
-    for (const [dim, value] of [['country', g.country], ['region', g.region], ['city', g.city], ['browser', c.browser], ['os', c.os], ['device', c.device]]) {
-      bump(key, `${dim}|${module}|${value}`);
-    }
-  }
-
-  return expected;
 }

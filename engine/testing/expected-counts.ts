@@ -8,7 +8,7 @@ import { GeoIp } from '../processor/lookup/geoip';
 import { UserAgents } from '../processor/lookup/useragent';
 import { counterKey, type Resolution } from '../store/view-keys';
 
-const LINE = /^(\S+) \S+ \S+ \[(\d\d)\/(\w{3})\/(\d{4}):(\d\d):(\d\d):(\d\d) \+0000\] "\S+ (\S+) [^"]*" \d+ \d+ "[^"]*" "([^"]*)"$/;
+const LINE = /^(\S+) \S+ \S+ \[(\d\d)\/(\w{3})\/(\d{4}):(\d\d):(\d\d):(\d\d) \+0000\] "\S+ (\S+) [^"]*" (\d{3}) \d+ "[^"]*" "([^"]*)"$/;
 const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const SIZE: Record<Resolution, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -22,8 +22,8 @@ export interface ExpectedCountsOptions {
 
 /** Accumulates expected hash contents line by line, so a million lines need not be held at once. */
 export class ExpectedCounts {
-  /** key → field → count */
-  readonly hashes = new Map<string, Record<string, number>>();
+  /** minute start → field → count; hour and day buckets are sums of these. */
+  private readonly minutes = new Map<number, Map<string, number>>();
   lines = 0;
 
   private constructor(
@@ -41,12 +41,14 @@ export class ExpectedCounts {
   add(line: string): void {
     const m = LINE.exec(line);
     if (!m) throw new Error(`expected-counts: not a combined log line: ${line}`);
-    const [, ip, dd, mon, yyyy, hh, mi, , path, agent] = m;
+    const [, ip, dd, mon, yyyy, hh, mi, , path, status, agent] = m;
     const minute = Date.UTC(+yyyy, MON.indexOf(mon), +dd, +hh, +mi);
     const module = path.split(/[/?#]/)[1]?.toLowerCase() || 'home';
     const g = this.geo.lookup(ip);
     const c = this.ua.lookup(agent);
-    const fields = [
+    let h = this.minutes.get(minute);
+    if (!h) this.minutes.set(minute, (h = new Map()));
+    for (const f of [
       `t|${module}|`,
       `country|${module}|${g.country}`,
       `region|${module}|${g.region}`,
@@ -54,23 +56,31 @@ export class ExpectedCounts {
       `browser|${module}|${c.browser}`,
       `os|${module}|${c.os}`,
       `device|${module}|${c.device}`,
-    ];
-    for (const res of this.opts.resolutions) {
-      const key = counterKey(this.opts.pipelineId, this.opts.viewId, res, minute - (minute % SIZE[res]));
-      let h = this.hashes.get(key);
-      if (!h) this.hashes.set(key, (h = {}));
-      for (const f of fields) h[f] = (h[f] ?? 0) + 1;
+      `status|${module}|${status}`,
+    ]) {
+      h.set(f, (h.get(f) ?? 0) + 1);
     }
     this.lines++;
   }
 
-  /** Sum of the `t|<module>|` fields of one resolution: every line counted once per resolution. */
-  total(res: Resolution): number {
-    let n = 0;
-    for (const [key, h] of this.hashes) {
-      if (!key.includes(`}:${this.opts.viewId}:${res}:`)) continue;
-      for (const [f, v] of Object.entries(h)) if (f.startsWith('t|')) n += v;
+  /** key → field → count, for every bucket of the chosen resolutions. */
+  get hashes(): Map<string, Record<string, number>> {
+    const out = new Map<string, Record<string, number>>();
+    for (const res of this.opts.resolutions) {
+      for (const [minute, fields] of this.minutes) {
+        const key = counterKey(this.opts.pipelineId, this.opts.viewId, res, minute - (minute % SIZE[res]));
+        let h = out.get(key);
+        if (!h) out.set(key, (h = {}));
+        for (const [f, n] of fields) h[f] = (h[f] ?? 0) + n;
+      }
     }
+    return out;
+  }
+
+  /** Sum of the `t|<module>|` fields: every line is counted once per resolution. */
+  get total(): number {
+    let n = 0;
+    for (const fields of this.minutes.values()) for (const [f, v] of fields) if (f.startsWith('t|')) n += v;
     return n;
   }
 }

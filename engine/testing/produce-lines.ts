@@ -47,13 +47,18 @@ export async function produceDemoLines(opts: ProduceLinesOptions): Promise<{ cou
   const kafka = new Kafka({ clientId: 'weir-produce-lines', brokers: opts.brokers.split(','), logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
   await producer.connect();
-  const size = opts.batchSize ?? 9_000;
+  const size = opts.batchSize ?? 5_000;
   let batch: { partition: number; value: string }[] = [];
   let count = 0;
+  // One request in flight (order per partition holds) while the next batch is being generated.
+  let inflight: Promise<unknown> = Promise.resolve();
   const flush = async () => {
     if (batch.length === 0) return;
-    await producer.send({ topic: opts.topic, acks: -1, messages: batch });
+    const messages = batch;
     batch = [];
+    await inflight;
+    inflight = producer.send({ topic: opts.topic, acks: -1, messages });
+    inflight.catch(() => {}); // awaited at the next flush; this only marks it handled meanwhile
   };
   try {
     for (const { partition, line } of demoLines(opts)) {
@@ -63,6 +68,7 @@ export async function produceDemoLines(opts: ProduceLinesOptions): Promise<{ cou
       if (batch.length >= size) await flush();
     }
     await flush();
+    await inflight;
   } finally {
     await producer.disconnect().catch(() => {});
   }
