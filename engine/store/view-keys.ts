@@ -20,6 +20,9 @@
  *   weir:{<pid>}:<viewId>:top:<res>:<bucketStartMs>:<what>   sorted set   visits per module or per
  *       region (what = module | region) in one hour or day bucket, for top-N without reading hashes.
  *   weir:{<pid>}:salt:<yyyy-mm-dd>                string  the day's random salt of the privacy hash (kept 2 days)
+ *   weir:epoch:{<pid>}                            string  replay epoch (engine/processor/replay-epoch.ts): odd while a
+ *       replay deletes the views; every batch write checks it. Outside the pipeline prefix on purpose,
+ *       so deleting the views never resets it; same hash tag, so it shares the slot.
  *   weir:{<pid>}:ckpt:<jobId>                     hash   processor checkpoints, field `topic:partition`
  *   weir:{<pid>}:dead                             list   dead letters (JSON, newest first, capped)
  *   weir:{<pid>}:changes                          pub/sub channel of change notices
