@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { constants, readFileSync } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import maxmind, { Reader, type CityResponse } from 'maxmind';
@@ -78,10 +79,10 @@ class V4Tree {
     switch (this.recordSize) {
       case 24:
         return bit ? (db[o + 3] << 16) | (db[o + 4] << 8) | db[o + 5] : (db[o] << 16) | (db[o + 1] << 8) | db[o + 2];
-      case 28:
+      case 28: // 28-bit values stay int32 (no heap numbers on the hot path)
         return bit
-          ? ((db[o + 3] & 0x0f) * 0x1000000) + ((db[o + 4] << 16) | (db[o + 5] << 8) | db[o + 6])
-          : ((db[o + 3] & 0xf0) * 0x100000) + ((db[o] << 16) | (db[o + 1] << 8) | db[o + 2]);
+          ? ((db[o + 3] & 0x0f) << 24) | (db[o + 4] << 16) | (db[o + 5] << 8) | db[o + 6]
+          : ((db[o + 3] & 0xf0) << 20) | (db[o] << 16) | (db[o + 1] << 8) | db[o + 2];
       default:
         return db.readUInt32BE(bit ? o + 4 : o);
     }
@@ -98,7 +99,10 @@ class V4Tree {
 
 /** Reads an MMDB file into a Reader (and keeps its buffer for the IPv4 fast path). */
 async function openMmdb(file: string): Promise<{ reader: Reader<CityResponse>; db: Buffer }> {
-  const db = await readFile(file);
+  return mmdb(await readFile(file));
+}
+
+function mmdb(db: Buffer): { reader: Reader<CityResponse>; db: Buffer } {
   return { reader: new Reader<CityResponse>(db, { cache: new Lru(10_000) }), db };
 }
 
@@ -108,16 +112,21 @@ export class GeoIp {
   /** Results by data record of the IPv4 database: many addresses share one place. */
   private readonly places: Lru<number, GeoResult>;
   private readonly tree: V4Tree;
+  private v6: Reader<CityResponse> | undefined;
+  private readonly v6File: string;
   private constructor(
     private readonly v4: Reader<CityResponse>,
     v4db: Buffer,
-    private readonly v6: Reader<CityResponse>,
+    /** The IPv6 database, or the file it is read from at the first IPv6 address. */
+    v6: Reader<CityResponse> | string,
     cacheSize: number,
     private readonly language: string,
   ) {
     this.cache = new Lru(cacheSize);
     this.places = new Lru(cacheSize);
     this.tree = new V4Tree(v4db, v4.metadata);
+    this.v6File = typeof v6 === 'string' ? v6 : '';
+    this.v6 = typeof v6 === 'string' ? undefined : v6;
   }
 
   /** `file` (or GEOIP_DB) is one MMDB holding both families; otherwise the bundled pair is used. */
@@ -131,11 +140,25 @@ export class GeoIp {
         return new GeoIp(reader, db, reader, cacheSize, language);
       }
       const [v4File, v6File] = defaultDatabases();
-      const [v4, v6] = await Promise.all([openMmdb(v4File), openMmdb(v6File)]);
-      return new GeoIp(v4.reader, v4.db, v6.reader, cacheSize, language);
+      // The bundled IPv6 database (70 MB in memory) is read at the first IPv6 visitor, so a
+      // worker that sees only IPv4 traffic never holds it; it must be readable now all the same.
+      await access(v6File, constants.R_OK);
+      const v4 = await openMmdb(v4File);
+      return new GeoIp(v4.reader, v4.db, v6File, cacheSize, language);
     } catch (cause) {
-      throw new WeirError('geoip_database_unreadable', `Cannot open the GeoIP database ${chosen ?? '(bundled DB-IP)'}: ${(cause as Error).message}. Point GEOIP_DB or the node's "database" setting to a GeoLite2-City / GeoIP2-City / DB-IP MMDB file.`, { cause, status: 400 });
+      throw unreadable(chosen ?? '(bundled DB-IP)', cause);
     }
+  }
+
+  private ipv6(): Reader<CityResponse> {
+    if (!this.v6) {
+      try {
+        this.v6 = mmdb(readFileSync(this.v6File)).reader;
+      } catch (cause) {
+        throw unreadable(this.v6File, cause);
+      }
+    }
+    return this.v6;
   }
 
   lookup(ip: string): GeoResult {
@@ -157,8 +180,12 @@ export class GeoIp {
     let result = UNKNOWN;
     const family = maxmind.validate(ip) ? (ip.includes(':') ? 6 : 4) : 0;
     if (family && isPrivateAddress(ip, family)) result = PRIVATE;
-    else if (family) result = normalize((family === 4 ? this.v4 : this.v6).get(ip) as AnyRecord | null, this.language);
+    else if (family) result = normalize((family === 4 ? this.v4 : this.ipv6()).get(ip) as AnyRecord | null, this.language);
     this.cache.set(ip, result);
     return result;
   }
+}
+
+function unreadable(what: string, cause: unknown): WeirError {
+  return new WeirError('geoip_database_unreadable', `Cannot open the GeoIP database ${what}: ${(cause as Error).message}. Point GEOIP_DB or the node's "database" setting to a GeoLite2-City / GeoIP2-City / DB-IP MMDB file.`, { cause, status: 400 });
 }
