@@ -3,13 +3,9 @@ import { compileUserRegex } from '../../processor/expression/regex';
 import type { Operator } from '../../processor/operator';
 import type { Visit } from '../../processor/records';
 import type { NodeRef } from '../../spec/plan';
+// The pattern op.useragent flags bots with, so a filter before op.useragent judges alike.
+import { BOT } from '../../processor/lookup/useragent';
 import { filterSpec, type FilterConfig } from './spec';
-
-/**
- * The same pattern op.useragent's lookup (processor/lookup/useragent.ts) flags bots with, so a
- * filter placed before op.useragent judges a user agent as it would after it.
- */
-const BOT = /bot|crawl|spider|slurp|bingpreview|headless|python-requests|curl\/|wget|facebookexternalhit|monitor/i;
 
 /** Lower-cased extension of the path's last segment, ignoring query and fragment; '' when none. */
 export function extensionOf(path: string): string {

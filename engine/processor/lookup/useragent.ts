@@ -9,7 +9,8 @@ export interface ClientResult {
   bot: boolean;
 }
 
-const BOT = /bot|crawl|spider|slurp|bingpreview|headless|python-requests|curl\/|wget|facebookexternalhit|monitor/i;
+/** Crawlers, monitors and scripted clients; shared with op.filter's bot rule. */
+export const BOT = /bot|crawl|spider|slurp|bingpreview|headless|python-requests|curl\/|wget|facebookexternalhit|monitor/i;
 const BOT_NAME = /([a-z0-9_-]*(?:bot|spider|crawler|slurp))/i;
 
 export class UserAgents {
