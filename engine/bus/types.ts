@@ -66,6 +66,22 @@ export interface BusProducer {
   close(): Promise<void>;
 }
 
+export interface ProducerOptions {
+  /** Broker acknowledgements: all (-1), leader (1) or none (0). Transactions need `all`. */
+  acks?: 'all' | '1' | '0';
+  compression?: 'none' | 'gzip';
+}
+
+/**
+ * A producer whose every `sendTransaction` is one Kafka transaction: read_committed consumers see
+ * all of its messages (over any topics) or none. Creating one with a transactional id fences any
+ * earlier producer with the same id (a zombie agent) and aborts its open transaction.
+ */
+export interface TransactionalProducer {
+  sendTransaction(batches: { topic: string; messages: OutgoingMessage[] }[]): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface BusConsumer {
   /** Partitions currently assigned to this member of the group. */
   assignments(): number[];
@@ -76,7 +92,13 @@ export interface Bus {
   readonly kind: 'kafka' | 'embedded';
   /** Creates the topic if missing (idempotent); never shrinks partitions. */
   ensureTopic(topic: TopicSpec): Promise<void>;
-  producer(): Promise<BusProducer>;
+  producer(opts?: ProducerOptions): Promise<BusProducer>;
+  transactionalProducer(transactionalId: string, opts?: Omit<ProducerOptions, 'acks'>): Promise<TransactionalProducer>;
+  /**
+   * The latest value per key of a (compacted) topic, reading committed records only, up to the
+   * end offsets at the time of the call. For small bookkeeping topics (agent source offsets).
+   */
+  readLatest(topic: string): Promise<Map<string, string>>;
   consume(opts: ConsumeOptions): Promise<BusConsumer>;
   /** Per-partition offset of the next message to be written. */
   endOffsets(topic: string): Promise<number[]>;

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { CollectRegistry } from '../agent/collect-registry';
 import { createBus } from '../bus';
 import type { Bus } from '../bus/types';
 import { ProcessorServices } from '../processor/services';
@@ -13,6 +14,8 @@ export interface Weir {
   store: Store;
   repo: PipelineRepo;
   runtime: Runtime;
+  /** Running HTTP sources, reached by POST /api/collect/{sourceId}. */
+  collect: CollectRegistry;
 }
 
 export interface WeirOptions {
@@ -27,8 +30,9 @@ export async function startWeir(opts: WeirOptions = {}): Promise<Weir> {
   const bus = createBus(env);
   const store = createStore(env);
   const repo = new PipelineRepo(path.resolve(env.WEIR_DATA_DIR || '.weir-data'));
-  const runtime = new Runtime({ bus, store, repo, services: new ProcessorServices(store), role: opts.role });
-  const weir = { bus, store, repo, runtime };
+  const collect = new CollectRegistry();
+  const runtime = new Runtime({ bus, store, repo, services: new ProcessorServices(store), role: opts.role, collect, dataDir: path.resolve(env.WEIR_DATA_DIR || '.weir-data') });
+  const weir = { bus, store, repo, runtime, collect };
   if (opts.bootstrap ?? env.WEIR_BOOTSTRAP !== '0') {
     if ((await repo.list()).length === 0) {
       const doc = await repo.create(siteAnalyticsTemplate());

@@ -7,13 +7,18 @@ export interface NodeRef {
   config: Record<string, unknown>;
 }
 
-/** A collection agent in the Flume model: sources (each with its interceptor chain) → channel → sinks. */
+/**
+ * A collection agent in the Flume model: sources (each with its interceptor chain and the channels
+ * its selector spreads over) → channels → sinks (each draining one channel). One agent is one
+ * connected group of agent nodes.
+ */
 export interface AgentPlan {
-  /** The channel node id names the agent. */
+  /** The agent's first channel node id names it. */
   id: string;
-  sources: { node: NodeRef; interceptors: NodeRef[] }[];
-  channel: NodeRef;
-  sinks: { node: NodeRef; topic: string }[];
+  sources: { node: NodeRef; interceptors: NodeRef[]; channels: string[] }[];
+  channels: NodeRef[];
+  /** `topic` is '' for sinks that do not write to Kafka (logger). */
+  sinks: { node: NodeRef; channel: string; topic: string }[];
 }
 
 export interface TopicPlan {
