@@ -1,8 +1,6 @@
-import type { Channel, Sink, Source } from '../agent/types';
-import type { BusProducer } from '../bus/types';
+import type { ChannelFactory, InterceptorFactory, SinkFactory, SourceFactory } from '../agent/types';
 import type { Operator, ViewWriter } from '../processor/operator';
 import type { ProcessorServices } from '../processor/services';
-import type { NodeCounters } from '../runtime/metrics';
 import type { NodeRef } from '../spec/plan';
 import { createMemoryChannel } from './channel.memory/run';
 import { createGeoip } from './op.geoip/run';
@@ -22,9 +20,10 @@ export type NodeRunner =
   | { kind: 'view'; create(node: NodeRef, pipelineId: string): ViewWriter }
   | { kind: 'deadletter' }
   | { kind: 'topic' }
-  | { kind: 'source'; create(node: NodeRef, onError: (e: unknown) => void): Source }
-  | { kind: 'channel'; create(node: NodeRef): Channel }
-  | { kind: 'sink'; create(node: NodeRef, topic: string, producer: BusProducer, counters: NodeCounters, onError: (e: unknown) => void): Sink };
+  | { kind: 'source'; create: SourceFactory }
+  | { kind: 'interceptor'; create: InterceptorFactory }
+  | { kind: 'channel'; create: ChannelFactory }
+  | { kind: 'sink'; create: SinkFactory };
 
 export const runners: Record<string, NodeRunner> = {
   'source.generator': { kind: 'source', create: createGenerator },

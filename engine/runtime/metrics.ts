@@ -12,17 +12,27 @@ export interface NodeMetrics extends NodeCounters {
   fill?: number;
   /** Topics: messages not yet processed by the job's consumer group. */
   lag?: number;
+  /** Agent components: Flume's counters (EventReceivedCount, EventPutSuccessCount, BatchCompleteCount, ...). */
+  flume?: Record<string, number>;
 }
 
 export class PipelineMetrics {
   private readonly counters = new Map<string, NodeCounters>();
   private readonly gauges = new Map<string, () => number>();
+  private readonly flumeCounters = new Map<string, Record<string, number>>();
   private last = { at: Date.now(), values: new Map<string, NodeCounters>() };
   private rates = new Map<string, { inRate: number; outRate: number }>();
 
   node(id: string): NodeCounters {
     let c = this.counters.get(id);
     if (!c) this.counters.set(id, (c = { in: 0, out: 0, errors: 0 }));
+    return c;
+  }
+
+  /** An agent component's Flume-vocabulary counters (mutable; the component increments them). */
+  flume(id: string): Record<string, number> {
+    let c = this.flumeCounters.get(id);
+    if (!c) this.flumeCounters.set(id, (c = {}));
     return c;
   }
 
@@ -48,7 +58,9 @@ export class PipelineMetrics {
       const r = this.rates.get(id) ?? { inRate: 0, outRate: 0 };
       out[id] = { ...c, inRate: round(r.inRate), outRate: round(r.outRate) };
     }
-    for (const [id, read] of this.gauges) out[id] = { ...(out[id] ?? { in: 0, out: 0, errors: 0, inRate: 0, outRate: 0 }), fill: round(read(), 3) };
+    const empty = () => ({ in: 0, out: 0, errors: 0, inRate: 0, outRate: 0 });
+    for (const [id, read] of this.gauges) out[id] = { ...(out[id] ?? empty()), fill: round(read(), 3) };
+    for (const [id, c] of this.flumeCounters) if (Object.keys(c).length) out[id] = { ...(out[id] ?? empty()), flume: { ...c } };
     return out;
   }
 }

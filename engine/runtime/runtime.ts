@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { AgentRunner } from '../agent/agent-runner';
+import { CollectRegistry } from '../agent/collect-registry';
 import type { Bus } from '../bus/types';
 import { lookupNodeSpec } from '../nodes/registry';
 import { runnerFor } from '../nodes/runners';
@@ -10,6 +12,7 @@ import { WeirError } from '../spec/errors';
 import type { Plan } from '../spec/plan';
 import { checkpointKey, deadLetterKey, pipelinePrefix } from '../store/view-keys';
 import type { Store } from '../store/types';
+import { AgentDeadLetters } from './agent-dead-letters';
 import { PipelineMetrics, type NodeMetrics } from './metrics';
 import type { PipelineRepo } from './pipeline-repo';
 
@@ -52,7 +55,19 @@ export class Runtime {
   private readonly pausedForReplay = new Set<string>();
   private following = false;
 
-  constructor(private readonly deps: { bus: Bus; store: Store; repo: PipelineRepo; services: ProcessorServices; role?: 'all' | 'worker' }) {
+  constructor(
+    private readonly deps: {
+      bus: Bus;
+      store: Store;
+      repo: PipelineRepo;
+      services: ProcessorServices;
+      role?: 'all' | 'worker';
+      /** Running HTTP sources register here (POST /api/collect/{sourceId}). */
+      collect?: CollectRegistry;
+      /** Agents keep their files (position files, file channels) under `<dataDir>/agents/<pipeline>`. */
+      dataDir?: string;
+    },
+  ) {
     this.sampler = setInterval(() => {
       for (const d of this.deployments.values()) d.metrics.sample();
     }, 1_000);
@@ -89,8 +104,21 @@ export class Runtime {
           d.jobs.push(runner);
         }
         if (this.deps.role !== 'worker') {
+          const dead = new AgentDeadLetters(this.deps.store, id);
           for (const agent of plan.agents) {
-            const runner = new AgentRunner(agent, { bus: this.deps.bus, metrics, onError });
+            const runner = new AgentRunner(agent, {
+              bus: this.deps.bus,
+              metrics,
+              onError,
+              dataDir: path.join(this.deps.dataDir ?? path.resolve('.weir-data'), 'agents', id),
+              collect: (this.deps.collect ??= new CollectRegistry()),
+              agentId: `${id}.${agent.id}`,
+              log: (level, message) => {
+                (level === 'info' ? console.log : console.warn)(`[weir] ${id}: ${message}`);
+                if (level === 'error') onError(agent.id, new WeirError('agent_error', message));
+              },
+              deadLetter: (nodeId, event, reason) => dead.add(nodeId, event, reason),
+            });
             await runner.start();
             d.agents.push(runner);
           }

@@ -1,6 +1,8 @@
 import type { PipelineDocument, PipelineEdge, PipelineNode } from './document';
 import type { ValidationIssue } from './errors';
+import { planAgents } from './agent-plan';
 import type { NodeSpec, PortSpec } from './node-spec';
+import type { NodeRef } from './plan';
 
 /**
  * Graph rules: pure functions shared by the editor (isValidConnection) and the server (validation).
@@ -160,8 +162,21 @@ export function validatePipeline(doc: PipelineDocument, lookup: SpecLookup): Val
       }
     }
   });
+  if (issues.length === 0) issues.push(...planAgents(doc, parsedNodes(doc, lookup), lookup, topicNameOf(doc, lookup)).issues);
   return issues;
 }
+
+/** Nodes with their config parsed by their spec (defaults filled in); only for a document whose configs are valid. */
+export function parsedNodes(doc: PipelineDocument, lookup: SpecLookup): Map<string, NodeRef> {
+  return new Map(doc.nodes.map((n) => [n.id, { id: n.id, type: n.type, config: lookup(n.type)!.config.parse(n.config ?? {}) as Record<string, unknown> }]));
+}
+
+/** A topic node's topic name, or undefined if the node is not a topic. */
+export const topicNameOf = (doc: PipelineDocument, lookup: SpecLookup) => (nodeId: string): string | undefined => {
+  const node = doc.nodes.find((n) => n.id === nodeId);
+  if (!node || lookup(node.type)?.category !== 'topic') return undefined;
+  return String((lookup(node.type)!.config.parse(node.config ?? {}) as { name: string }).name);
+};
 
 export function validateNodeConfig(node: PipelineNode, index: number, lookup: SpecLookup): ValidationIssue[] {
   const spec = lookup(node.type);

@@ -27,6 +27,13 @@ export const GET = route(async () => {
       series.weir_node_errors_total.lines.push(`weir_node_errors_total{${l}} ${m.errors}`);
       if (m.fill !== undefined) series.weir_channel_fill_ratio.lines.push(`weir_channel_fill_ratio{${l}} ${m.fill}`);
       if (m.lag !== undefined) series.weir_topic_lag_messages.lines.push(`weir_topic_lag_messages{${l}} ${m.lag}`);
+      for (const [counter, value] of Object.entries(m.flume ?? {})) {
+        // Flume's counter names, as its JMX/HTTP monitoring reports them: EventPutSuccessCount → weir_flume_event_put_success_count.
+        const name = `weir_flume_${counter.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()}`;
+        const isCounter = /(Count|Timer)$/.test(counter) && counter !== 'ChannelSize';
+        series[name] ??= { help: `Flume ${counter} of an agent component.`, type: isCounter ? 'counter' : 'gauge', lines: [] };
+        series[name].lines.push(`${name}{${l}} ${value}`);
+      }
     }
   }
   const text = Object.entries(series)

@@ -10,6 +10,7 @@ export class MemoryChannel implements Channel {
   private inFlight = 0;
   private waitingPuts: (() => void)[] = [];
   private waitingTakes: (() => void)[] = [];
+  readonly durable = false;
 
   constructor(readonly capacity: number, private readonly transactionCapacity: number) {}
 

@@ -1,22 +1,27 @@
 import { dailyRhythm, demoTraffic } from '../../agent/demo-traffic';
-import type { FlumeEvent, Source } from '../../agent/types';
+import type { AgentEnv, FlumeEvent, Source } from '../../agent/types';
 import type { NodeRef } from '../../spec/plan';
 
 /**
  * Paces demo traffic at `rate` events/s (shaped by the daily rhythm), in batches of `batchSize`.
- * Each event carries an id from its origin (generator node + sequence number).
+ * The run is one origin stream (`<node>|<seed>`, offset = sequence number + 1), so a restart
+ * resumes after the last event the sink committed, and `total` means exactly that many events.
  */
-export function createGenerator(node: NodeRef, onError: (e: unknown) => void): Source {
+export function createGenerator(node: NodeRef, env: AgentEnv): Source {
   const c = node.config as { rate: number; total: number; seed: number; modules: string[]; botShare: number; batchSize: number; dailyRhythm: boolean };
+  const counters = env.counters;
   let running = false;
   let loop: Promise<void> | undefined;
   const abort = new AbortController();
   return {
-    start(put) {
+    start(ctx) {
       running = true;
+      const key = `${node.id}|${c.seed}`;
       const traffic = demoTraffic({ seed: c.seed, modules: c.modules, botShare: c.botShare });
+      let seq = ctx.resumePositions.get(key) ?? 0;
+      // Same seed, same sequence: skip what was already delivered (about 1 s per million).
+      for (let i = 0; i < Math.min(seq, 5_000_000); i++) traffic.next(Date.now());
       loop = (async () => {
-        let seq = 0;
         const started = Date.now();
         let due = 0; // events owed by now, fractional
         let last = started;
@@ -33,13 +38,17 @@ export function createGenerator(node: NodeRef, onError: (e: unknown) => void): S
           }
           const events: FlumeEvent[] = [];
           for (let i = 0; i < n; i++, seq++) {
-            events.push({ headers: { eventId: `${node.id}:${c.seed}:${seq}`, timestamp: String(now) }, body: traffic.next(now) });
+            events.push({ headers: { eventId: `${node.id}:${c.seed}:${seq}`, timestamp: String(now) }, body: traffic.next(now), origin: { key, offset: seq + 1 } });
           }
           due -= n;
+          counters.EventReceivedCount = (counters.EventReceivedCount ?? 0) + n;
+          counters.AppendBatchReceivedCount = (counters.AppendBatchReceivedCount ?? 0) + 1;
           try {
-            await put(events);
+            await ctx.put(events);
+            counters.EventAcceptedCount = (counters.EventAcceptedCount ?? 0) + n;
+            counters.AppendBatchAcceptedCount = (counters.AppendBatchAcceptedCount ?? 0) + 1;
           } catch (e) {
-            if (running) onError(e);
+            if (running) env.log('error', `could not hand events to the channel: ${(e as Error).message}`);
             return;
           }
         }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { channelSelectorFields } from '../../spec/channel-selector';
 import { defineNode } from '../../spec/node-spec';
 
 export const generatorSpec = defineNode({
@@ -23,5 +24,6 @@ export const generatorSpec = defineNode({
     botShare: z.number().min(0).max(1).default(0.05).describe('Share of visits made by crawlers.'),
     dailyRhythm: z.boolean().default(true).describe('Vary the rate over the day (40%–100%, busiest in the Chinese evening).'),
     batchSize: z.number().int().min(1).max(10_000).default(100).describe('Events handed to the channel per put.'),
+    ...channelSelectorFields,
   }),
 });
