@@ -61,9 +61,9 @@ export async function runProcessor(infra: Infra, topic: string, events: number, 
 /** Every event counted exactly once (hour buckets' totals) and no dead letters. */
 export async function checkTotals(store: RedisStore, pipelineId: string, events: number, endMs: number, windowMs: number): Promise<void> {
   const keys: string[] = [];
-  for (let t = Math.floor((endMs - windowMs) / HOUR) * HOUR; t < endMs; t += HOUR) keys.push(counterKey(pipelineId, 'views', 'h', t));
+  for (let t = Math.floor((endMs - windowMs) / HOUR) * HOUR; t < endMs; t += HOUR) keys.push(counterKey(pipelineId, 'views', 'h', t, 't', null));
   let total = 0;
-  for (const h of await store.readHashes(keys)) for (const f in h) if (f.startsWith('t|')) total += h[f];
+  for (const h of await store.readHashes(keys)) for (const f in h) total += h[f];
   const dead = await store.readList(deadLetterKey(pipelineId), 0, 0);
   if (total !== events) throw new Error(`Redis views count ${total} events, expected ${events}`);
   if (dead.length) throw new Error(`the job wrote dead letters, e.g. ${dead[0].slice(0, 300)}`);

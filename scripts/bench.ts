@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { benchAgentTaildir } from '../bench/agent-taildir';
 import { benchChain } from '../bench/chain';
 import { benchKafkaRedis } from '../bench/kafka-redis';
 import { benchQuery } from '../bench/query';
@@ -30,6 +31,7 @@ const BENCHES: Bench[] = [
   { name: 'kafka-redis', needs: { kafka: true, redis: true }, run: (i) => benchKafkaRedis(i) },
   { name: 'query', needs: { kafka: false, redis: true }, run: (i) => benchQuery(i) },
   { name: 'worker-rss', needs: { kafka: true, redis: true }, run: (i) => benchWorkerRss(i) },
+  { name: 'agent-taildir', needs: { kafka: true, redis: false }, run: (i) => benchAgentTaildir(i) },
 ];
 
 const RESULTS = path.join(ROOT, 'bench', 'results.json');

@@ -14,7 +14,7 @@ import { siteAnalyticsTemplate } from '../spec/templates';
 import { createStore } from '../store';
 import type { Store } from '../store/types';
 import { checkpointKey, deadLetterKey, pipelinePrefix } from '../store/view-keys';
-import { ExpectedCounts } from '../testing/expected-counts';
+import { ExpectedCounts, counterKeyKind, isCounterKey } from '../testing/expected-counts';
 import { produceDemoLines } from '../testing/produce-lines';
 import { PipelineRepo } from './pipeline-repo';
 import { startWeir, type Weir } from './weir';
@@ -324,7 +324,7 @@ describe('exactly-once on real Kafka and Redis, with worker processes killed and
   /** Every counter hash of the pipeline equals the oracle's, no more and no fewer keys or fields. */
   async function expectExact(pid: string) {
     const expected = new Map([...oracle.hashes].map(([k, h]) => [k.replace(pipelinePrefix(ORACLE_PID), pipelinePrefix(pid)), h]));
-    const keys = (await keysOf(`${pipelinePrefix(pid)}views:*`)).filter((k) => /:views:[mhd]:\d+$/.test(k));
+    const keys = (await keysOf(`${pipelinePrefix(pid)}views:*`)).filter(isCounterKey);
     expect(keys).toEqual([...expected.keys()].sort());
     const actual = await store.readHashes(keys);
     const diffs: string[] = [];
@@ -334,7 +334,8 @@ describe('exactly-once on real Kafka and Redis, with worker processes killed and
       const got = actual[i];
       for (const f of new Set([...Object.keys(want), ...Object.keys(got)])) {
         if (want[f] !== got[f]) diffs.push(`${key} ${f}: expected ${want[f]}, got ${got[f]}`);
-        if (f.startsWith('t|')) totals[key.match(/:views:([mhd]):/)![1] as 'm' | 'h' | 'd'] += got[f] ?? 0;
+        const kind = counterKeyKind(key);
+        if (kind.totals) totals[kind.res] += got[f] ?? 0;
       }
     });
     expect(diffs.slice(0, 20), `${diffs.length} differing fields; totals ${JSON.stringify(totals)}`).toEqual([]);

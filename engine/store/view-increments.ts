@@ -1,12 +1,14 @@
 /**
- * Turns windowed counts into the increments of one Store.applyAtomic batch: every count lands in
- * its minute bucket and is rolled up into its hour and day buckets under the same field, so a
- * query can read whichever resolution covers its range most cheaply. Hot path: one field string
- * and three map updates per count; bucket keys are built once per distinct minute.
+ * Turns windowed counts into the increments of one Store.applyAtomic batch (key layout:
+ * view-keys.ts). Every count lands in its minute bucket and is rolled up into its hour and day
+ * buckets, so a query reads whichever resolution covers its range most cheaply; a dimension count
+ * also goes to the all-modules rollup of its dimension, so a breakdown without a module filter
+ * reads one hash per bucket. Hot path: key suffixes and fields are built once per count, bucket
+ * prefixes once per distinct minute.
  */
 import { WeirError } from '../spec/errors';
 import type { HashIncrement } from './types';
-import { RESERVED_VIEW_IDS, RESOLUTIONS, counterKey, field, type Dim, type Resolution } from './view-keys';
+import { RESERVED_VIEW_IDS, RESOLUTIONS, bucketPrefix, encodeValue, type Dim, type Resolution } from './view-keys';
 
 export interface WindowCount {
   /** Start of the one-minute window, epoch ms (a non-aligned value is floored to its minute). */
@@ -22,9 +24,20 @@ export interface WindowCount {
 export type Retention = Partial<Record<Resolution, number>>;
 
 interface Bucket {
-  key: string;
+  /** `weir:{<pid>}:<viewId>:<res>:<start>:` */
+  prefix: string;
   res: Resolution;
-  fields: Map<string, number>;
+  /** Key suffix (`t`, `<dim>:<module>`, `<dim>`) → field → count. */
+  hashes: Map<string, Map<string, number>>;
+}
+
+function add(b: Bucket, suffix: string, field: string, n: number): void {
+  let h = b.hashes.get(suffix);
+  if (h === undefined) {
+    h = new Map();
+    b.hashes.set(suffix, h);
+  }
+  h.set(field, (h.get(field) ?? 0) + n);
 }
 
 const MINUTE = RESOLUTIONS.m.bucketMs;
@@ -51,13 +64,15 @@ export function countIncrements(
   ttl: Retention = {},
 ): { increments: HashIncrement[]; expire: { key: string; seconds: number }[] } {
   assertViewIds(pipelineId, viewId);
-  const buckets = new Map<string, Bucket>();
+  const buckets: Bucket[] = [];
+  const byStart = new Map<string, Bucket>();
   const bucket = (res: Resolution, start: number): Bucket => {
-    const key = counterKey(pipelineId, viewId, res, start);
-    let b = buckets.get(key);
+    const id = `${res}${start}`;
+    let b = byStart.get(id);
     if (b === undefined) {
-      b = { key, res, fields: new Map() };
-      buckets.set(key, b);
+      b = { prefix: bucketPrefix(pipelineId, viewId, res, start), res, hashes: new Map() };
+      byStart.set(id, b);
+      buckets.push(b);
     }
     return b;
   };
@@ -66,6 +81,8 @@ export function countIncrements(
   let mb: Bucket | undefined;
   let hb: Bucket | undefined;
   let db: Bucket | undefined;
+  let lastModule: string | undefined;
+  let module = '';
 
   for (let i = 0; i < counts.length; i++) {
     const c = counts[i];
@@ -85,13 +102,25 @@ export function countIncrements(
       [mb, hb, db] = trio;
       lastMinute = minute;
     }
-    const f = field(c.dim, c.module, c.value);
-    const mf = mb!.fields;
-    const hf = hb!.fields;
-    const df = db!.fields;
-    mf.set(f, (mf.get(f) ?? 0) + n);
-    hf.set(f, (hf.get(f) ?? 0) + n);
-    df.set(f, (df.get(f) ?? 0) + n);
+    if (c.module !== lastModule) {
+      lastModule = c.module;
+      module = encodeValue(c.module);
+    }
+    const dim = c.dim;
+    if (dim === 't') {
+      add(mb!, 't', module, n);
+      add(hb!, 't', module, n);
+      add(db!, 't', module, n);
+    } else {
+      const suffix = `${dim}:${module}`;
+      const value = encodeValue(c.value);
+      add(mb!, suffix, value, n);
+      add(hb!, suffix, value, n);
+      add(db!, suffix, value, n);
+      add(mb!, dim, value, n);
+      add(hb!, dim, value, n);
+      add(db!, dim, value, n);
+    }
   }
 
   const seconds: Record<Resolution, number> = {
@@ -101,15 +130,18 @@ export function countIncrements(
   };
   const increments: HashIncrement[] = [];
   const expire: { key: string; seconds: number }[] = [];
-  for (const b of buckets.values()) {
-    let any = false;
-    for (const [f, by] of b.fields) {
-      // Counts that cancel out (corrections) need no write.
-      if (by === 0) continue;
-      increments.push({ key: b.key, field: f, by });
-      any = true;
+  for (const b of buckets) {
+    for (const [suffix, fields] of b.hashes) {
+      const key = b.prefix + suffix;
+      let any = false;
+      for (const [f, by] of fields) {
+        // Counts that cancel out (corrections) need no write.
+        if (by === 0) continue;
+        increments.push({ key, field: f, by });
+        any = true;
+      }
+      if (any) expire.push({ key, seconds: seconds[b.res] });
     }
-    if (any) expire.push({ key: b.key, seconds: seconds[b.res] });
   }
   return { increments, expire };
 }

@@ -4,16 +4,18 @@
  * Every key of a pipeline carries the hash tag `{<pipelineId>}`, so all of a pipeline's keys sit in
  * one Redis Cluster slot and one Lua script (Store.applyAtomic) may touch them together.
  *
- *   weir:{<pid>}:<viewId>:<res>:<bucketStartMs>   hash   counters of one time bucket
+ * Counters: one hash per (resolution, bucket, dimension, module), the dimension's values as fields,
+ * so a query reads only the dimension (and module) it asks for:
+ *   weir:{<pid>}:<viewId>:<res>:<bucketStartMs>:t                  field <module>: events of the module
+ *   weir:{<pid>}:<viewId>:<res>:<bucketStartMs>:<dim>:<module>     field <value>: events of the module by value
+ *   weir:{<pid>}:<viewId>:<res>:<bucketStartMs>:<dim>              field <value>: all modules together (rollup)
  *       res = m (minute) | h (hour) | d (day, UTC); bucketStartMs = bucket start, epoch ms.
- *       Retention (EXPIRE, renewed on every write): m 2 days, h 90 days, d 3 years (callers may
- *       override). Fields: `<dim>|<module>|<value>`:
- *         t|<module>|             total events of the module (value empty)
- *         country|<module>|<v>    region|<module>|<v>   city|<module>|<v>
- *         browser|<module>|<v>    os|<module>|<v>       device|<module>|<v>   status|<module>|<v>
- *         <d1>+<d2>|<module>|<v1> + <v2>   cross breakdowns configured on the window (e.g. country+browser)
- *       Module and value pass through encodeValue: `|` becomes `¦` (U+00A6) and control characters
- *       (newline included) become a space, so a field always splits back into its three parts.
+ *       dim = country | region | city | browser | os | device | status, or a cross breakdown configured
+ *       on the window (`<d1>+<d2>`, e.g. country+browser, values `<v1> + <v2>`).
+ *       Retention (EXPIRE, renewed by every batch that writes the key): m 2 days, h 90 days,
+ *       d 3 years (callers may override).
+ *       Modules and values pass through encodeValue: `|` becomes `¦` (U+00A6) and control characters
+ *       (newline included) become a space. The module is the key's last part, so it may hold `:`.
  *   weir:{<pid>}:<viewId>:u:<res>:<bucketStartMs>:<module>   HyperLogLog   unique visitors (privacy
  *       hashes, never raw IPs) of one module in one hour or day bucket (res h | d); the visitors of
  *       several modules or buckets are the union (PFCOUNT of several keys).
@@ -27,7 +29,7 @@
  *   weir:{<pid>}:dead                             list   dead letters (JSON, newest first, capped)
  *   weir:{<pid>}:changes                          pub/sub channel of change notices
  *
- * `ckpt`, `dead` and `changes` are therefore reserved: they cannot be view ids.
+ * `ckpt`, `dead`, `changes` and `salt` are therefore reserved: they cannot be view ids.
  * Deleting a pipeline's serving data is `deletePrefix(pipelinePrefix(pid))`.
  */
 
@@ -64,8 +66,28 @@ export const RESERVED_VIEW_IDS: readonly string[] = ['ckpt', 'dead', 'changes', 
 
 export const pipelinePrefix = (pid: string): string => `weir:{${pid}}:`;
 
-export const counterKey = (pid: string, viewId: string, res: Resolution, bucketStartMs: number): string =>
-  `weir:{${pid}}:${viewId}:${res}:${bucketStartMs}`;
+/** `weir:{<pid>}:<viewId>:<res>:<bucketStartMs>:`, the start of every counter key of one bucket. */
+export const bucketPrefix = (pid: string, viewId: string, res: Resolution, bucketStartMs: number): string =>
+  `weir:{${pid}}:${viewId}:${res}:${bucketStartMs}:`;
+
+/**
+ * The counter hash of one bucket: `t` (fields: modules), `<dim>:<module>` (fields: values of one
+ * module), or with module `null` the `<dim>` rollup over all modules (fields: values).
+ */
+export function counterKey(pid: string, viewId: string, res: Resolution, bucketStartMs: number, dim: Dim, module: string | null): string {
+  const prefix = bucketPrefix(pid, viewId, res, bucketStartMs);
+  if (dim === 't') return `${prefix}t`;
+  return module === null ? `${prefix}${dim}` : `${prefix}${dim}:${encodeValue(module)}`;
+}
+
+/** The parts of a counter key, or null for any other key (HyperLogLogs, checkpoints, …). */
+export function parseCounterKey(key: string): { pipelineId: string; viewId: string; res: Resolution; bucketStartMs: number; dim: Dim; module: string | null } | null {
+  const m = /^weir:\{([^{}]+)\}:([^:]+):([mhd]):(\d+):([^:]+)(?::([\s\S]*))?$/.exec(key);
+  if (!m) return null;
+  const [, pipelineId, viewId, res, start, dim, module] = m;
+  if (!isDim(dim) || (dim === 't' && module !== undefined)) return null;
+  return { pipelineId, viewId, res: res as Resolution, bucketStartMs: Number(start), dim, module: dim === 't' ? null : (module ?? null) };
+}
 
 export const uniqueKey = (pid: string, viewId: string, res: Resolution, bucketStartMs: number, module: string): string =>
   `weir:{${pid}}:${viewId}:u:${res}:${bucketStartMs}:${encodeValue(module)}`;
@@ -91,24 +113,11 @@ const UNSAFE = /[|\u0000-\u001f\u007f]/;
 const UNSAFE_ALL = /[|\u0000-\u001f\u007f]/g;
 
 /**
- * Makes a value safe inside a field: `|` → `¦`, control characters → space. Lossy by design
+ * Normalizes a module or value: `|` → `¦`, control characters → space. Lossy by design
  * (such characters carry no meaning in a country, browser or module name) and cheap on the hot
  * path: clean strings are returned as they are.
  */
 export function encodeValue(v: string): string {
   if (!UNSAFE.test(v)) return v;
   return v.replace(UNSAFE_ALL, (c) => (c === '|' ? '¦' : ' '));
-}
-
-export const field = (dim: Dim, module: string, value: string): string =>
-  `${dim}|${encodeValue(module)}|${dim === 't' ? '' : encodeValue(value)}`;
-
-export function parseField(f: string): { dim: Dim; module: string; value: string } | null {
-  const a = f.indexOf('|');
-  if (a < 0) return null;
-  const b = f.indexOf('|', a + 1);
-  if (b < 0) return null;
-  const dim = f.slice(0, a);
-  if (!isDim(dim)) return null;
-  return { dim, module: f.slice(a + 1, b), value: f.slice(b + 1) };
 }

@@ -1,16 +1,31 @@
 /**
  * Test oracle for the site-analytics views: what the Redis hashes must hold, computed straight from
  * combined log lines with its own regex and the same GeoIP / user-agent lookups, and nothing else
- * of the processor (no parse operator, no window, no increments code). Exactness tests compare
+ * of the processor (no parse operator, no window, no increments code, not even the key builders of
+ * view-keys.ts: the layout of docs/redis-keys.md is spelled out here again). Exactness tests compare
  * every key and field of a pipeline's views with this.
  */
 import { GeoIp } from '../processor/lookup/geoip';
 import { UserAgents } from '../processor/lookup/useragent';
-import { counterKey, type Resolution } from '../store/view-keys';
 
 const LINE = /^(\S+) \S+ \S+ \[(\d\d)\/(\w{3})\/(\d{4}):(\d\d):(\d\d):(\d\d) \+0000\] "\S+ (\S+) [^"]*" (\d{3}) \d+ "[^"]*" "([^"]*)"$/;
 const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+type Resolution = 'm' | 'h' | 'd';
 const SIZE: Record<Resolution, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DIMS = ['country', 'region', 'city', 'browser', 'os', 'device', 'status'] as const;
+
+/** A counter key of docs/redis-keys.md: `weir:{pid}:<view>:<res>:<bucket>:<t | dim | dim:module>`. */
+const keyOf = (pid: string, viewId: string, res: Resolution, bucket: number, suffix: string) => `weir:{${pid}}:${viewId}:${res}:${bucket}:${suffix}`;
+
+/** Is this one of the counter hashes the oracle predicts (not a HyperLogLog, sorted set, checkpoint…)? */
+export const isCounterKey = (key: string): boolean => /^weir:\{[^{}]+\}:[^:]+:[mhd]:\d+:/.test(key);
+
+/** The resolution of a counter key, and whether it is a `t` (totals per module) hash. */
+export function counterKeyKind(key: string): { res: Resolution; totals: boolean } {
+  const m = /^weir:\{[^{}]+\}:[^:]+:([mhd]):\d+:(.*)$/.exec(key);
+  if (!m) throw new Error(`expected-counts: not a counter key: ${key}`);
+  return { res: m[1] as Resolution, totals: m[2] === 't' };
+}
 
 export interface ExpectedCountsOptions {
   pipelineId: string;
@@ -22,8 +37,8 @@ export interface ExpectedCountsOptions {
 
 /** Accumulates expected hash contents line by line, so a million lines need not be held at once. */
 export class ExpectedCounts {
-  /** minute start → field → count; hour and day buckets are sums of these. */
-  private readonly minutes = new Map<number, Map<string, number>>();
+  /** minute start → key suffix (`t`, `<dim>`, `<dim>:<module>`) → field → count; hour and day buckets are sums of these. */
+  private readonly minutes = new Map<number, Map<string, Map<string, number>>>();
   lines = 0;
 
   private constructor(
@@ -48,17 +63,24 @@ export class ExpectedCounts {
     const c = this.ua.lookup(agent);
     let h = this.minutes.get(minute);
     if (!h) this.minutes.set(minute, (h = new Map()));
-    for (const f of [
-      `t|${module}|`,
-      `country|${module}|${g.country}`,
-      `region|${module}|${g.region}`,
-      `city|${module}|${g.city}`,
-      `browser|${module}|${c.browser}`,
-      `os|${module}|${c.os}`,
-      `device|${module}|${c.device}`,
-      `status|${module}|${status}`,
-    ]) {
-      h.set(f, (h.get(f) ?? 0) + 1);
+    const inc = (suffix: string, field: string) => {
+      let f = h.get(suffix);
+      if (!f) h.set(suffix, (f = new Map()));
+      f.set(field, (f.get(field) ?? 0) + 1);
+    };
+    inc('t', module);
+    const values: Record<(typeof DIMS)[number], string> = {
+      country: g.country,
+      region: g.region,
+      city: g.city,
+      browser: c.browser,
+      os: c.os,
+      device: c.device,
+      status,
+    };
+    for (const d of DIMS) {
+      inc(`${d}:${module}`, values[d]);
+      inc(d, values[d]);
     }
     this.lines++;
   }
@@ -67,20 +89,22 @@ export class ExpectedCounts {
   get hashes(): Map<string, Record<string, number>> {
     const out = new Map<string, Record<string, number>>();
     for (const res of this.opts.resolutions) {
-      for (const [minute, fields] of this.minutes) {
-        const key = counterKey(this.opts.pipelineId, this.opts.viewId, res, minute - (minute % SIZE[res]));
-        let h = out.get(key);
-        if (!h) out.set(key, (h = {}));
-        for (const [f, n] of fields) h[f] = (h[f] ?? 0) + n;
+      for (const [minute, suffixes] of this.minutes) {
+        for (const [suffix, fields] of suffixes) {
+          const key = keyOf(this.opts.pipelineId, this.opts.viewId, res, minute - (minute % SIZE[res]), suffix);
+          let h = out.get(key);
+          if (!h) out.set(key, (h = {}));
+          for (const [f, n] of fields) h[f] = (h[f] ?? 0) + n;
+        }
       }
     }
     return out;
   }
 
-  /** Sum of the `t|<module>|` fields: every line is counted once per resolution. */
+  /** Sum of the `t` hashes' fields: every line is counted once per resolution. */
   get total(): number {
     let n = 0;
-    for (const fields of this.minutes.values()) for (const [f, v] of fields) if (f.startsWith('t|')) n += v;
+    for (const suffixes of this.minutes.values()) for (const v of suffixes.get('t')?.values() ?? []) n += v;
     return n;
   }
 }

@@ -56,3 +56,14 @@ export const PREFLIGHT_HEADERS: Record<string, string> = {
   'Access-Control-Allow-Headers': 'Content-Type, X-Request-Id',
   'Access-Control-Max-Age': '86400',
 };
+
+/**
+ * For a server that cannot see the socket (a Next route handler): `a, b, c` → peer `c`, the hop
+ * nearest to it (Next fills the header with the socket's address when a request has none),
+ * and `a, b` as the X-Forwarded-For that hop received.
+ */
+export function splitForwardedFor(header: string | undefined): { peer: string; forwarded: string } {
+  const hops = (header ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  const peer = hops.pop() ?? '';
+  return { peer, forwarded: hops.join(', ') };
+}

@@ -1,4 +1,4 @@
-import { corsHeaders, responseHeaders, type HttpCollectRequest } from '@/engine/agent/http/exchange';
+import { corsHeaders, responseHeaders, splitForwardedFor, type HttpCollectRequest } from '@/engine/agent/http/exchange';
 import { getWeir } from '@/engine/runtime/weir';
 import { WeirError } from '@/engine/spec/errors';
 import { errorResponse, type RouteContext } from '../../_lib/http';
@@ -66,13 +66,6 @@ const handle = (method: 'POST' | 'OPTIONS') =>
 
 export const POST = handle('POST');
 export const OPTIONS = handle('OPTIONS');
-
-/** `a, b, c` → peer `c` (the hop nearest to Next), forwarded `a, b`. */
-export function splitForwardedFor(header: string | undefined): { peer: string; forwarded: string } {
-  const hops = (header ?? '').split(',').map((h) => h.trim()).filter(Boolean);
-  const peer = hops.pop() ?? '';
-  return { peer, forwarded: hops.join(', ') };
-}
 
 async function readCapped(req: Request, max: number): Promise<string> {
   const tooLarge = () =>

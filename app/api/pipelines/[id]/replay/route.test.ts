@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { siteAnalyticsTemplate } from '@/engine/spec/templates';
-import { counterKey } from '@/engine/store/view-keys';
+import { BASE_DIMS, counterKey, type Resolution } from '@/engine/store/view-keys';
 
 // In-process on the embedded bus and store (the real-Kafka replay is in exactly-once.integration.test.ts).
 process.env.WEIR_DATA_DIR = mkdtempSync(path.join(tmpdir(), 'weir-api-replay-'));
@@ -52,15 +52,15 @@ describe('POST /api/pipelines/{id}/replay', () => {
     const t0 = Date.now();
     expect((await deploy.POST(postTo(), ctx(id))).status).toBe(200);
     const { runtime, store } = await getWeir();
-    // Every minute, hour and day bucket the run can have touched.
+    // The totals and all-modules dimension hashes of every minute, hour and day bucket the run can have touched.
     const keys: string[] = [];
-    for (let m = Math.floor(t0 / 60_000) * 60_000; m <= t0 + 120_000; m += 60_000) keys.push(counterKey(id, 'views', 'm', m));
-    for (const [res, size] of [['h', 3_600_000], ['d', 86_400_000]] as const) {
-      for (let b = Math.floor(t0 / size) * size; b <= t0 + 120_000; b += size) keys.push(counterKey(id, 'views', res, b));
+    const bucketKeys = (res: Resolution, b: number) => [counterKey(id, 'views', res, b, 't', null), ...BASE_DIMS.map((d) => counterKey(id, 'views', res, b, d, null))];
+    for (const [res, size] of [['m', 60_000], ['h', 3_600_000], ['d', 86_400_000]] as const) {
+      for (let b = Math.floor(t0 / size) * size; b <= t0 + 120_000; b += size) keys.push(...bucketKeys(res, b));
     }
     const total = async () => {
-      const day = (await store.readHashes(keys.filter((k) => k.includes(':d:')))).flatMap((h) => Object.entries(h));
-      return day.filter(([f]) => f.startsWith('t|')).reduce((s, [, v]) => s + v, 0);
+      const day = (await store.readHashes(keys.filter((k) => k.includes(':d:') && k.endsWith(':t')))).flatMap((h) => Object.entries(h));
+      return day.reduce((s, [, v]) => s + v, 0);
     };
     await waitFor(`${EVENTS} events counted`, async () => (await total()) === EVENTS);
     const before = await store.readHashes(keys);
