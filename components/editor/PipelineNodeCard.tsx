@@ -60,6 +60,19 @@ function NodeCounters({ nodeId }: { nodeId: string }) {
           {t('node.lagShort')} <b>{formatCount(status.lag, locale)}</b>
         </span>
       )}
+      {status.flume && (
+        <details className="node-flume nodrag" data-testid={`flume-${nodeId}`}>
+          <summary>{t('node.flume')}</summary>
+          <dl>
+            {Object.entries(status.flume).map(([name, value]) => (
+              <div key={name}>
+                <dt>{name}</dt>
+                <dd data-counter={name}>{formatCount(value, locale)}</dd>
+              </div>
+            ))}
+          </dl>
+        </details>
+      )}
     </div>
   );
 }

@@ -82,6 +82,7 @@ const en = {
   'node.fill': 'Channel fill',
   'node.lag': 'Consumer lag (records)',
   'node.lagShort': 'lag',
+  'node.flume': 'Flume counters',
   'node.unknownType': 'Unknown node type',
 
   'editor.unsaved': 'Unsaved changes',
@@ -262,6 +263,7 @@ const zhCN: Record<MessageKey, string> = {
   'node.fill': '通道占用',
   'node.lag': '消费延迟（条）',
   'node.lagShort': '延迟',
+  'node.flume': 'Flume 计数器',
   'node.unknownType': '未知节点类型',
 
   'editor.unsaved': '有未保存的更改',

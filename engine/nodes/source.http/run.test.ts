@@ -13,7 +13,7 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((s) => s.stop()));
 });
 
-async function setup(config: Record<string, unknown> = {}, opts: { capacity?: number; collect?: CollectRegistry; agentId?: string; nodeId?: string } = {}) {
+async function setup(config: Record<string, unknown> = {}, opts: { capacity?: number; transactionCapacity?: number; collect?: CollectRegistry; agentId?: string; nodeId?: string } = {}) {
   const collect = opts.collect ?? new CollectRegistry();
   const counters: FlumeCounters = {};
   const logs: string[] = [];
@@ -26,7 +26,7 @@ async function setup(config: Record<string, unknown> = {}, opts: { capacity?: nu
     log: (_level, message) => logs.push(message),
     deadLetter: () => undefined,
   };
-  const channel = new MemoryChannel(opts.capacity ?? 1000, opts.capacity ?? 1000);
+  const channel = new MemoryChannel(opts.capacity ?? 1000, opts.transactionCapacity ?? opts.capacity ?? 1000);
   const abort = new AbortController();
   const ctx: SourceContext = {
     put: (events) => channel.put(events, abort.signal),
@@ -39,7 +39,7 @@ async function setup(config: Record<string, unknown> = {}, opts: { capacity?: nu
   await source.start(ctx);
   started.push(source);
   const sourceId = (config.sourceId as string) || nodeId;
-  const send = (body: string, more: Partial<HttpCollectRequest> = {}): Promise<HttpCollectResponse> => {
+  const send = async (body: string, more: Partial<HttpCollectRequest> = {}): Promise<HttpCollectResponse> => {
     const handler = collect.lookup(sourceId);
     if (!handler) throw new Error(`no handler for ${sourceId}`);
     const req: HttpCollectRequest = { method: 'POST', body, contentType: 'application/json', headers: {}, remoteAddress: '203.0.113.9', ...more };
@@ -194,7 +194,8 @@ describe('source.http beacon', () => {
     expect(await ipOf('::ffff:203.0.113.77')).toBe('203.0.113.77');
     expect(await ipOf('2001:db8::1')).toBe('2001:db8::1');
     // No address at all: the line still parses, with "-".
-    expect(await ipOf('')).toBe('');
+    expect(await ipOf('')).toBe('-');
+    expect(await ipOf('127.0.0.1', 'unknown')).toBe('127.0.0.1'); // a hop that is not an address ends the walk
   });
 
   it('answers CORS: allowed origins echoed, others refused with 403, preflight 204', async () => {
@@ -239,8 +240,9 @@ describe('source.http back-pressure', () => {
   });
 
   it('answers 413 when one request holds more events than the channel can', async () => {
-    const { send } = await setup({}, { capacity: 2 });
+    const { send, channel } = await setup({}, { capacity: 2, transactionCapacity: 10 });
     expect(await send('[{"body": "1"}, {"body": "2"}, {"body": "3"}]')).toMatchObject({ status: 413, body: { error: { code: 'too_many_events' } } });
+    expect(channel.size).toBe(0);
   });
 });
 

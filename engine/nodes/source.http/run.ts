@@ -146,7 +146,8 @@ class HttpSource implements Source {
       throw new WeirError('unsupported_content_type', `Content-Type ${type} is not accepted; send the JSON body as application/json or text/plain.`, { status: 415 });
     }
     if (handler === 'JSONHandler') return parseJsonHandlerBody(req.body);
-    const clientIp = normalizeIp(clientAddress(normalizeIp(req.remoteAddress), req.headers['x-forwarded-for'], this.trusted));
+    const resolved = normalizeIp(clientAddress(normalizeIp(req.remoteAddress), req.headers['x-forwarded-for'], this.trusted));
+    const clientIp = isIP(resolved) ? resolved : '-'; // Apache's "unknown"; the line still parses
     return [beaconEvent(req.body, { clientIp, userAgent: req.headers['user-agent'] ?? '', now: Date.now(), requestId: requestIdFrom(req.headers['x-request-id']) })];
   }
 
