@@ -26,9 +26,9 @@ async function writeLog(file: string): Promise<void> {
   for (let i = 0; i < RECORDS; i++) {
     const head = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255} - - [01/Jun/2025:12:00:00 +0000] "GET /news/${i} HTTP/1.1" 200 512 "-" "Mozilla/5.0 bench`;
     const line = `${head}${'x'.repeat(Math.max(0, RECORD_BYTES - head.length - 1))}"`;
-    if (!out.write(`${line}\n`)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(`${line}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
-  await new Promise((r) => out.end(r));
+  await new Promise<void>((r) => out.end(() => r()));
 }
 
 /** ProducerPerformance's final line: "1000000 records sent, 123456.7 records/sec (23.55 MB/sec), ...". */

@@ -23,6 +23,8 @@ export interface NodeStatus {
   /** Channels only: how full the queue is, 0..1. */
   fill?: number;
   lag?: number;
+  /** Agent components: Flume's counters by name (EventPutSuccessCount, BatchCompleteCount, ...). */
+  flume?: Record<string, number>;
 }
 
 export interface PipelineStatus {
@@ -53,6 +55,8 @@ export interface StatsSeries {
 export interface StatsBreakdown {
   breakdown: { key: string; count: number }[];
   total: number;
+  /** Counts of the groups the API's `limit` (default 50) left out of `breakdown`. */
+  other?: number;
 }
 
 export interface Health {

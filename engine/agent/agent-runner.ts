@@ -10,8 +10,6 @@ import type { CollectRegistry } from './collect-registry';
 import { maxOffsets, PositionTracker, resumePositions } from './positions';
 import type { AgentEnv, AgentLog, Channel, FlumeEvent, Interceptor, Sink, Source } from './types';
 
-const DROPPED = '\u0000dropped';
-
 export interface AgentDeps {
   bus: Bus;
   metrics: PipelineMetrics;
@@ -181,20 +179,17 @@ export class AgentRunner {
           c.out += events.length;
         }
         const routed = select(events);
-        for (const [channelId, list] of routed) for (const e of list) if (e.origin) this.positions.routedTo(channelId, e.origin.key);
+        for (const [channelId, list] of routed) this.positions.routed(channelId, maxOffsets(list));
         await Promise.all(
           [...routed].map(async ([channelId, list]) => {
             if (list.length === 0) return;
             await this.channels.get(channelId)!.put(list, this.abort.signal);
             metrics.node(channelId).in += list.length;
+            // A durable channel holds them now; other channels once a sink delivered them.
+            if (this.channels.get(channelId)!.durable) this.positions.safe(channelId, maxOffsets(list));
           }),
         );
-        // What interceptors dropped is done with (the DROPPED pseudo-channel is safe at once, so a
-        // stream whose events were all filtered still advances); durable channels hold the rest.
-        const offsets = maxOffsets(batch);
-        for (const key of offsets.keys()) this.positions.routedTo(DROPPED, key);
-        this.positions.safe(DROPPED, offsets);
-        for (const channelId of channels) if (this.channels.get(channelId)!.durable) this.positions.safe(channelId, offsets);
+        this.positions.handledUpTo(maxOffsets(batch));
       };
       await source.start({
         put,

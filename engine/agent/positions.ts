@@ -1,14 +1,18 @@
 /**
- * Source positions that are safe: handed off to a durable channel, or delivered by a sink. A
- * source with several channels is safe up to the lowest position of the channels its stream went
- * to, so a position file never runs ahead of any channel's delivery. Being conservative only costs
- * re-reading a little after a restart; sinks drop what they already committed.
+ * Source positions that are safe: processed by the agent's put path, and for every channel the
+ * stream's events went to, either delivered by its sink or held durably. A channel that has
+ * delivered everything it was given of a stream does not hold the stream back, so events that
+ * interceptors dropped or a selector sent elsewhere still let the position advance. Positions
+ * never run ahead of any channel's delivery, so a position file never skips an undelivered line.
  */
 export class PositionTracker {
+  /** origin key → highest offset the put path finished with (kept, dropped or routed) */
+  private readonly handled = new Map<string, number>();
+  /** origin key → channel → highest offset put into it */
+  private readonly putTo = new Map<string, Map<string, number>>();
   /** channel → origin key → highest safe offset */
   private readonly byChannel = new Map<string, Map<string, number>>();
-  /** origin key → channels that received events of it */
-  private readonly routed = new Map<string, Set<string>>();
+  private readonly reported = new Map<string, number>();
   private readonly listeners = new Map<string, ((p: ReadonlyMap<string, number>) => void)[]>();
 
   /** `sourceId` owns the keys starting with `${sourceId}|`. */
@@ -16,38 +20,53 @@ export class PositionTracker {
     this.listeners.set(sourceId, [...(this.listeners.get(sourceId) ?? []), fn]);
   }
 
-  routedTo(channel: string, key: string): void {
-    let s = this.routed.get(key);
-    if (!s) this.routed.set(key, (s = new Set()));
-    s.add(channel);
+  /** Before a put: the channel is about to receive events of these streams up to these offsets. */
+  routed(channel: string, positions: ReadonlyMap<string, number>): void {
+    for (const [key, offset] of positions) {
+      let m = this.putTo.get(key);
+      if (!m) this.putTo.set(key, (m = new Map()));
+      if ((m.get(channel) ?? -1) < offset) m.set(channel, offset);
+    }
+  }
+
+  /** After a put: the put path is done with these streams up to these offsets. */
+  handledUpTo(positions: ReadonlyMap<string, number>): void {
+    for (const [key, offset] of positions) if ((this.handled.get(key) ?? -1) < offset) this.handled.set(key, offset);
+    this.report(positions.keys());
   }
 
   /** A channel made these positions safe (durable put, or a sink's commit). */
   safe(channel: string, positions: ReadonlyMap<string, number>): void {
     let m = this.byChannel.get(channel);
     if (!m) this.byChannel.set(channel, (m = new Map()));
-    const changed = new Map<string, Map<string, number>>();
-    for (const [key, offset] of positions) {
-      if ((m.get(key) ?? -1) >= offset) continue;
-      m.set(key, offset);
-      const overall = this.overall(key);
-      if (overall === undefined) continue;
-      const source = key.slice(0, key.indexOf('|'));
-      let c = changed.get(source);
-      if (!c) changed.set(source, (c = new Map()));
-      c.set(key, overall);
-    }
-    for (const [source, c] of changed) for (const fn of this.listeners.get(source) ?? []) fn(c);
+    for (const [key, offset] of positions) if ((m.get(key) ?? -1) < offset) m.set(key, offset);
+    this.report(positions.keys());
   }
 
   private overall(key: string): number | undefined {
-    let min: number | undefined;
-    for (const ch of this.routed.get(key) ?? []) {
-      const v = this.byChannel.get(ch)?.get(key);
-      if (v === undefined) return undefined;
-      min = min === undefined ? v : Math.min(min, v);
+    let min = this.handled.get(key);
+    if (min === undefined) return undefined;
+    for (const [channel, put] of this.putTo.get(key) ?? []) {
+      const safe = this.byChannel.get(channel)?.get(key);
+      if (safe !== undefined && safe >= put) continue; // caught up: holds nothing of this stream
+      if (safe === undefined) return undefined;
+      min = Math.min(min, safe);
     }
     return min;
+  }
+
+  private report(keys: Iterable<string>): void {
+    const changed = new Map<string, Map<string, number>>();
+    for (const key of keys) {
+      const v = this.overall(key);
+      if (v === undefined || (this.reported.get(key) ?? -1) >= v) continue;
+      this.reported.set(key, v);
+      const source = key.slice(0, key.indexOf('|'));
+      let c = changed.get(source);
+      if (!c) changed.set(source, (c = new Map()));
+      c.set(key, v);
+    }
+    for (const [source, c] of changed) for (const fn of this.listeners.get(source) ?? []) fn(c);
   }
 }
 

@@ -1,5 +1,14 @@
 import type { NodeSpec } from '../spec/node-spec';
 import { generatorSpec } from './source.generator/spec';
+import { timestampInterceptorSpec } from './interceptor.timestamp/spec';
+import { hostInterceptorSpec } from './interceptor.host/spec';
+import { staticInterceptorSpec } from './interceptor.static/spec';
+import { regexFilterInterceptorSpec } from './interceptor.regex_filter/spec';
+import { regexExtractorInterceptorSpec } from './interceptor.regex_extractor/spec';
+import { botFilterInterceptorSpec } from './interceptor.bot_filter/spec';
+import { eventIdInterceptorSpec } from './interceptor.event_id/spec';
+import { execSourceSpec } from './source.exec/spec';
+import { spooldirSourceSpec } from './source.spooldir/spec';
 import { memoryChannelSpec } from './channel.memory/spec';
 import { kafkaSinkSpec } from './sink.kafka/spec';
 import { topicSpec } from './topic/spec';
@@ -16,6 +25,15 @@ import { deadLetterSpec } from './deadletter/spec';
 /** The one registry of node types (browser-safe: specs only, no runners). */
 export const nodeSpecs: readonly NodeSpec[] = [
   generatorSpec,
+  execSourceSpec,
+  spooldirSourceSpec,
+  timestampInterceptorSpec,
+  hostInterceptorSpec,
+  staticInterceptorSpec,
+  regexFilterInterceptorSpec,
+  regexExtractorInterceptorSpec,
+  botFilterInterceptorSpec,
+  eventIdInterceptorSpec,
   memoryChannelSpec,
   kafkaSinkSpec,
   topicSpec,

@@ -12,6 +12,15 @@ import { createUniques } from './op.uniques/run';
 import { createWindow } from './op.window/run';
 import { createKafkaSink } from './sink.kafka/run';
 import { createGenerator } from './source.generator/run';
+import { createTimestampInterceptor } from './interceptor.timestamp/run';
+import { createHostInterceptor } from './interceptor.host/run';
+import { createStaticInterceptor } from './interceptor.static/run';
+import { createRegexFilterInterceptor } from './interceptor.regex_filter/run';
+import { createRegexExtractorInterceptor } from './interceptor.regex_extractor/run';
+import { createBotFilterInterceptor } from './interceptor.bot_filter/run';
+import { createEventIdInterceptor } from './interceptor.event_id/run';
+import { createExecSource } from './source.exec/run';
+import { createSpooldirSource } from './source.spooldir/run';
 import { createRedisView } from './view.redis/run';
 
 /** Server-side counterpart of registry.ts: how each node type runs. */
@@ -27,6 +36,15 @@ export type NodeRunner =
 
 export const runners: Record<string, NodeRunner> = {
   'source.generator': { kind: 'source', create: createGenerator },
+  'source.exec': { kind: 'source', create: createExecSource },
+  'source.spooldir': { kind: 'source', create: createSpooldirSource },
+  'interceptor.timestamp': { kind: 'interceptor', create: createTimestampInterceptor },
+  'interceptor.host': { kind: 'interceptor', create: createHostInterceptor },
+  'interceptor.static': { kind: 'interceptor', create: createStaticInterceptor },
+  'interceptor.regex_filter': { kind: 'interceptor', create: createRegexFilterInterceptor },
+  'interceptor.regex_extractor': { kind: 'interceptor', create: createRegexExtractorInterceptor },
+  'interceptor.bot_filter': { kind: 'interceptor', create: createBotFilterInterceptor },
+  'interceptor.event_id': { kind: 'interceptor', create: createEventIdInterceptor },
   'channel.memory': { kind: 'channel', create: createMemoryChannel },
   'sink.kafka': { kind: 'sink', create: createKafkaSink },
   topic: { kind: 'topic' },

@@ -36,7 +36,7 @@ export function testSourceContext(resume: ReadonlyMap<string, number> = new Map(
   let gate: Promise<void> | undefined;
   const ctx: SourceContext = {
     async put(batch) {
-      if (gate) await gate;
+      if (gate) await Promise.race([gate, new Promise((r) => abort.signal.addEventListener('abort', r, { once: true }))]);
       if (abort.signal.aborted) throw Object.assign(new Error('agent stopping'), { code: 'agent_stopping' });
       events.push(...batch);
       batches.push(batch.length);
@@ -52,6 +52,10 @@ export function testSourceContext(resume: ReadonlyMap<string, number> = new Map(
     abort,
     setGate(p: Promise<void> | undefined) {
       gate = p;
+    },
+    /** Reports these positions as safe. */
+    safe(positions: ReadonlyMap<string, number>) {
+      for (const fn of listeners) fn(positions);
     },
     /** Marks everything collected so far as safe (what a committing sink would report). */
     safeAll() {

@@ -13,7 +13,7 @@ describe('interceptor.host', () => {
     { config: {}, headers: { host: 'old' }, expected: { host: machineAddress() } },
     { config: { preserveExisting: true }, headers: { host: 'old' }, expected: { host: 'old' } },
   ])('config $config on headers $headers', ({ config, headers, expected }) => {
-    expect(make(config).intercept([ev('x', { ...headers })])[0].headers).toEqual(expected);
+    expect(make(config).intercept([ev('x', { ...headers } as Record<string, string>)])[0].headers).toEqual(expected);
   });
 
   it('gives an IP address when useIP', () => {

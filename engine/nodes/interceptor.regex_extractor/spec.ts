@@ -42,11 +42,11 @@ export const regexExtractorInterceptorSpec = defineNode({
     en:
       "Copies the capture groups of a regular expression's first match in the body into headers, one serializer per group (Flume RegexExtractorInterceptor, pass-through serializer only). " +
       'An event without a match, or a group that did not take part in the match, sets no header; an existing header is overwritten. ' +
-      `JavaScript regex syntax; nested quantifiers like (a+)+ are refused and the regex sees the first ${REGEX_INPUT_LIMIT} characters of a body.`,
+      `JavaScript regex syntax (a leading (?i), (?s) or (?m) works as in Java); nested quantifiers like (a+)+ are refused and the regex sees the first ${REGEX_INPUT_LIMIT} characters of a body.`,
     zh:
       '把正则表达式在正文中第一次匹配的各捕获组写入头部，每组对应一个 serializer（Flume RegexExtractorInterceptor，仅支持直通序列化器）。' +
       '没有匹配的事件、或未参与匹配的组不设置头部；已有的头部会被覆盖。' +
-      `使用 JavaScript 正则语法；拒绝 (a+)+ 这类嵌套量词，正则只检查正文的前 ${REGEX_INPUT_LIMIT} 个字符。`,
+      `使用 JavaScript 正则语法（开头的 (?i)、(?s)、(?m) 与 Java 相同）；拒绝 (a+)+ 这类嵌套量词，正则只检查正文的前 ${REGEX_INPUT_LIMIT} 个字符。`,
   },
   inputs: [{ name: 'in', kind: 'event', required: true }],
   outputs: [{ name: 'out', kind: 'event' }],

@@ -18,6 +18,7 @@ describe('interceptor.regex_filter', () => {
     { config: { regex: ' [45]\\d\\d$' }, kept: [bodies[1], bodies[2]] },
     { config: { regex: '^GET' }, kept: [bodies[0], bodies[1]] },
     { config: { regex: 'nothing' }, kept: [] },
+    { config: { regex: '(?i)^post' }, kept: [bodies[2]] },
     { config: { regex: 'nothing', excludeEvents: true }, kept: bodies },
   ])('config $config', ({ config, kept }) => {
     const { i, env } = make(config);

@@ -20,10 +20,10 @@ export const regexFilterInterceptorSpec = defineNode({
   description: {
     en:
       'Keeps the events whose body contains a match of a regular expression, or with excludeEvents drops them (Flume RegexFilteringInterceptor). ' +
-      `JavaScript regex syntax; nested quantifiers like (a+)+ are refused and the regex sees the first ${REGEX_INPUT_LIMIT} characters of a body.`,
+      `JavaScript regex syntax (a leading (?i), (?s) or (?m) works as in Java); nested quantifiers like (a+)+ are refused and the regex sees the first ${REGEX_INPUT_LIMIT} characters of a body.`,
     zh:
       '保留正文中能匹配正则表达式的事件，开启 excludeEvents 时则丢弃它们（Flume RegexFilteringInterceptor）。' +
-      `使用 JavaScript 正则语法；拒绝 (a+)+ 这类嵌套量词，正则只检查正文的前 ${REGEX_INPUT_LIMIT} 个字符。`,
+      `使用 JavaScript 正则语法（开头的 (?i)、(?s)、(?m) 与 Java 相同）；拒绝 (a+)+ 这类嵌套量词，正则只检查正文的前 ${REGEX_INPUT_LIMIT} 个字符。`,
   },
   inputs: [{ name: 'in', kind: 'event', required: true }],
   outputs: [{ name: 'out', kind: 'event' }],

@@ -16,11 +16,15 @@ export const REGEX_INPUT_LIMIT = 16_384;
 
 export type InterceptorRegex = { ok: true; regex: RegExp; groups: number } | { ok: false; message: string };
 
-/** JavaScript syntax; compiled once. */
+/**
+ * JavaScript syntax, plus Java's leading inline flags `(?i)`, `(?s)`, `(?m)` (common in Flume
+ * configs; JavaScript has no inline flags), which become the regex's flags. Compiled once.
+ */
 export function compileInterceptorRegex(pattern: string): InterceptorRegex {
-  const compiled = compileUserRegex(pattern);
+  const inline = /^\(\?([ims]+)\)/.exec(pattern);
+  const compiled = inline ? compileUserRegex(pattern.slice(inline[0].length), [...new Set(inline[1])].join('')) : compileUserRegex(pattern);
   if (!compiled.ok) return { ok: false, message: `"${pattern}" ${compiled.message}` };
-  const nested = nestedQuantifier(pattern);
+  const nested = nestedQuantifier(inline ? pattern.slice(inline[0].length) : pattern);
   if (nested) {
     return {
       ok: false,

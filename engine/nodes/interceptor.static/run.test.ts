@@ -12,7 +12,7 @@ describe('interceptor.static', () => {
     { config: {}, headers: { a: '1' }, expected: { a: '1', key: 'value' } },
     { config: { key: 'empty', value: '' }, headers: {}, expected: { empty: '' } },
   ])('config $config on headers $headers', ({ config, headers, expected }) => {
-    expect(make(config).intercept([ev('x', { ...headers })])[0].headers).toEqual(expected);
+    expect(make(config).intercept([ev('x', { ...headers } as Record<string, string>)])[0].headers).toEqual(expected);
   });
 
   it('refuses an empty key', () => {

@@ -17,7 +17,7 @@ describe('interceptor.timestamp', () => {
   ])('config $config on headers $headers', ({ config, headers, keeps }) => {
     const { i, env } = make(config);
     const before = Date.now();
-    const [out] = i.intercept([ev('x', { ...headers })]);
+    const [out] = i.intercept([ev('x', { ...headers } as Record<string, string>)]);
     if (keeps) expect(out.headers.timestamp).toBe('1');
     else expect(Number(out.headers.timestamp)).toBeGreaterThanOrEqual(before);
     expect(env.counters).toMatchObject({ EventInCount: 1, EventOutCount: 1, EventDroppedCount: 0 });
