@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import type { MouseEvent } from 'react';
+import type { MouseEvent, ReactNode } from 'react';
 import type { PipelineState } from '@/components/api/types';
 import { StateBadge } from '@/components/ui/StateBadge';
 import { useT } from '@/components/ui/i18n';
@@ -20,6 +20,8 @@ interface EditorToolbarProps {
   onValidate: () => void;
   onDeploy: () => void;
   onStop: () => void;
+  /** More actions, drawn before Validate (e.g. Flume import/export). */
+  extraActions?: ReactNode;
 }
 
 export function EditorToolbar(p: EditorToolbarProps) {
@@ -53,6 +55,7 @@ export function EditorToolbar(p: EditorToolbarProps) {
             {p.notice.text}
           </span>
         )}
+        {p.extraActions}
         <button type="button" className="btn" onClick={p.onValidate} disabled={p.busy !== null} data-testid="validate-button">
           {p.busy === 'validate' ? t('action.validating') : t('action.validate')}
         </button>

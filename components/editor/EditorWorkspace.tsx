@@ -12,6 +12,7 @@ import { useT } from '@/components/ui/i18n';
 import { usePolling } from '@/components/ui/use-polling';
 import { EditorOverlayContext } from './editor-context';
 import { EditorToolbar, type EditorBusy } from './EditorToolbar';
+import { FlumeConfigActions } from './FlumeConfigActions';
 import { FlowCanvas } from './FlowCanvas';
 import { Inspector } from './Inspector';
 import { IssuesPanel } from './IssuesPanel';
@@ -225,6 +226,18 @@ export function EditorWorkspace({ initial, initialState }: { initial: PipelineDo
           onValidate={() => void validate()}
           onDeploy={() => void deploy()}
           onStop={() => void stop()}
+          extraActions={
+            <FlumeConfigActions
+              doc={doc}
+              disabled={busy !== null}
+              onImport={(graph) => {
+                const next = documentToFlow(graph);
+                setNodes(next.nodes);
+                setEdges(next.edges);
+                setIssues(null);
+              }}
+            />
+          }
         />
         {(actionError || status?.error) && (
           <div className="editor-banners">

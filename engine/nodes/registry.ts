@@ -8,6 +8,7 @@ import { regexExtractorInterceptorSpec } from './interceptor.regex_extractor/spe
 import { botFilterInterceptorSpec } from './interceptor.bot_filter/spec';
 import { eventIdInterceptorSpec } from './interceptor.event_id/spec';
 import { execSourceSpec } from './source.exec/spec';
+import { httpSourceSpec } from './source.http/spec';
 import { spooldirSourceSpec } from './source.spooldir/spec';
 import { memoryChannelSpec } from './channel.memory/spec';
 import { kafkaSinkSpec } from './sink.kafka/spec';
@@ -26,6 +27,7 @@ import { deadLetterSpec } from './deadletter/spec';
 export const nodeSpecs: readonly NodeSpec[] = [
   generatorSpec,
   execSourceSpec,
+  httpSourceSpec,
   spooldirSourceSpec,
   timestampInterceptorSpec,
   hostInterceptorSpec,

@@ -20,6 +20,7 @@ import { createRegexExtractorInterceptor } from './interceptor.regex_extractor/r
 import { createBotFilterInterceptor } from './interceptor.bot_filter/run';
 import { createEventIdInterceptor } from './interceptor.event_id/run';
 import { createExecSource } from './source.exec/run';
+import { createHttpSource } from './source.http/run';
 import { createSpooldirSource } from './source.spooldir/run';
 import { createRedisView } from './view.redis/run';
 
@@ -37,6 +38,7 @@ export type NodeRunner =
 export const runners: Record<string, NodeRunner> = {
   'source.generator': { kind: 'source', create: createGenerator },
   'source.exec': { kind: 'source', create: createExecSource },
+  'source.http': { kind: 'source', create: createHttpSource },
   'source.spooldir': { kind: 'source', create: createSpooldirSource },
   'interceptor.timestamp': { kind: 'interceptor', create: createTimestampInterceptor },
   'interceptor.host': { kind: 'interceptor', create: createHostInterceptor },

@@ -5,7 +5,7 @@ import type { NodeSpec } from '../../spec/node-spec';
 import { nodeSpecs } from '../../nodes/registry';
 import { coerceList, coerceScalar, fieldShapes, isListedRecord, type FieldShape } from './field-shapes';
 import { autoLayout } from './layout';
-import { parseProperties, type PropertyEntry } from './properties';
+import { parseProperties, type PropertyEntry as RawEntry } from './properties';
 import { supportedFlumeTypes, weirTypeFor, type FlumeKind } from './type-names';
 
 /**
@@ -46,6 +46,9 @@ export interface FlumeParseResult {
    */
   properties: Record<string, Record<string, string>>;
 }
+
+/** `unresolved`: holds a ${NAME} kept as written (no environment): its problems are only warnings. */
+type PropertyEntry = RawEntry & { unresolved?: boolean };
 
 interface Component {
   kind: FlumeKind;
@@ -341,17 +344,19 @@ function resolveVars(
   if (!e.value.includes('${')) return e;
   if (!env) {
     warn(e.line, e.key, `keeps "${e.value}" as written: \${NAME} references are resolved from the environment by \`weir agent\``);
-    return e;
+    return { ...e, unresolved: true };
   }
+  let unresolved = false;
   const value = e.value.replace(/\$\{([A-Za-z_][A-Za-z0-9_.]*)\}/g, (m, name: string) => {
     const v = env[name];
     if (v === undefined) {
       error(e.line, e.key, `refers to \${${name}}, which is not set in the environment`);
+      unresolved = true; // reported once: no second error about the value itself
       return m;
     }
     return v;
   });
-  return { ...e, value };
+  return { ...e, value, unresolved };
 }
 
 /** Flume 1.6's Kafka sink property names, still common in the wild. */
@@ -418,6 +423,7 @@ function buildConfig(
   const entryNames = new Map<string, string[]>();
   const objects = new Map<string, Map<string, Record<string, unknown>>>();
 
+  const unresolvedFields = new Set<string>();
   const coerce = (shape: FieldShape, e: PropertyEntry, aliasKey: string): { ok: true; value: unknown } | { ok: false } => {
     const aliased = valueAliases[aliasKey]?.[e.value.trim()] ?? e.value;
     const r =
@@ -425,14 +431,18 @@ function buildConfig(
       : shape.kind === 'list' ? coerceList(aliased, shape)
       : { value: aliased.trim() };
     if ('error' in r) {
-      error(e.line, e.key, r.error);
-      return { ok: false };
+      if (!e.unresolved) {
+        error(e.line, e.key, r.error);
+        return { ok: false };
+      }
+      return { ok: true, value: e.value.trim() }; // already warned about; the editor's validation shows it
     }
     return { ok: true, value: r.value };
   };
 
   for (const [p, e] of props) {
     const shape = shapes.get(p);
+    if (e.unresolved) unresolvedFields.add(shape ? p : (nested.find(([f]) => p.startsWith(`${f}.`))?.[0] ?? p));
     if (shape) {
       lineOf.set(p, lineOf.get(p) ?? e.line);
       if (shape.kind === 'record' || shape.kind === 'objects') {
@@ -519,7 +529,8 @@ function buildConfig(
     for (const issue of checked.error.issues) {
       const field = String(issue.path[0] ?? '');
       const where = issue.path.slice(1).map(String).join('.');
-      const missing = field !== '' && config[field] === undefined;
+      const missing = field !== '' && config[field] === undefined && issue.code === 'invalid_type';
+      if (unresolvedFields.has(field)) continue;
       error(
         missing ? typeLine : (lineOf.get(field) ?? typeLine),
         field ? fieldKey(field) : `${keyBase}`,
@@ -549,7 +560,7 @@ function freeId(wanted: string, used: Map<string, string>, suffix = '-'): string
 
 /** A node id for a topic name: its letters and digits, other characters as "-". */
 function topicNodeId(topic: string): string {
-  const id = topic.replace(/[^a-zA-Z0-9_-]+/g, '-').replace(/^[-_]+/, '').slice(0, 63);
+  const id = topic.replace(/[^a-zA-Z0-9_-]+/g, '-').replace(/^[-_]+|-+$/g, '').slice(0, 63);
   return id || 'topic';
 }
 

@@ -10,12 +10,15 @@ import { formatCombinedLine } from './combined-line';
 
 const bad = (code: string, message: string, details?: unknown) => new WeirError(code, message, { status: 400, details });
 
-function parseJson(text: string, example: string): unknown {
+function parseJson(text: string, example: string, contentType = ''): unknown {
   if (!text.trim()) throw bad('empty_body', `The request has no body; send ${example}.`);
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw bad('malformed_json', `The body is not valid JSON (${(e as Error).message}); send ${example}.`);
+    const type = contentType.split(';')[0].trim().toLowerCase();
+    const form = type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data';
+    const hint = form ? ` The request says Content-Type ${type}: send the JSON itself as the body (application/json or text/plain), not a form.` : '';
+    throw bad('malformed_json', `The body is not valid JSON (${(e as Error).message}); send ${example}.${hint}`);
   }
 }
 
@@ -25,8 +28,8 @@ const typeName = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an a
 const JSON_EXAMPLE = 'a JSON array of events like [{"headers": {"host": "web1"}, "body": "one log line"}]';
 
 /** Flume's JSONHandler: `[{ "headers": { "k": "v" }, "body": "..." }, ...]`; headers optional. */
-export function parseJsonHandlerBody(text: string): FlumeEvent[] {
-  const value = parseJson(text, JSON_EXAMPLE);
+export function parseJsonHandlerBody(text: string, contentType?: string): FlumeEvent[] {
+  const value = parseJson(text, JSON_EXAMPLE, contentType);
   if (!Array.isArray(value)) {
     const hint = isObject(value) ? 'wrap the event in an array: [ {...} ]' : `got ${typeName(value)}`;
     throw bad('invalid_events', `The body must be ${JSON_EXAMPLE}; ${hint}.`, { path: '(body)' });
@@ -55,6 +58,7 @@ export function parseJsonHandlerBody(text: string): FlumeEvent[] {
 }
 
 export interface BeaconContext {
+  contentType?: string;
   clientIp: string;
   userAgent: string;
   /** Receipt time (epoch ms): the line's time, as a web server logs its own clock, not the browser's. */
@@ -79,7 +83,7 @@ function optionalString(body: Record<string, unknown>, key: string): string | un
 
 /** A page view `{ url, referrer?, title?, ts?, lang?, screen? }` → one event whose body is a combined log line. */
 export function beaconEvent(text: string, ctx: BeaconContext): FlumeEvent {
-  const body = parseJson(text, BEACON_EXAMPLE);
+  const body = parseJson(text, BEACON_EXAMPLE, ctx.contentType);
   if (!isObject(body)) throw bad('invalid_beacon', `The body must be ${BEACON_EXAMPLE}; got ${typeName(body)}.`, { path: '(body)' });
   if (typeof body.url !== 'string' || !body.url) throw bad('invalid_beacon', `"url" is required: the page's address as a string; send ${BEACON_EXAMPLE}.`, { path: 'url' });
   if (body.url.length > MAX_URL) throw bad('invalid_beacon', `"url" is ${body.url.length} characters; at most ${MAX_URL} are accepted.`, { path: 'url' });

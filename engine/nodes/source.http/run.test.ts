@@ -98,15 +98,18 @@ describe('source.http JSONHandler (Flume format)', () => {
     expect((res.body as { error: { message: string } }).error.message).toMatch(/wrap the event in an array/);
   });
 
-  it('refuses a body over maxBodyBytes with 413 and a content type it cannot read with 415', async () => {
+  it('refuses a body over maxBodyBytes with 413; reads JSON whatever the content type says', async () => {
     const { send, channel, counters } = await setup({ maxBodyBytes: 1024 });
     const big = JSON.stringify([{ body: 'x'.repeat(1100) }]);
     expect(await send(big)).toMatchObject({ status: 413, body: { error: { code: 'body_too_large', details: { maxBodyBytes: 1024 } } } });
     // Bytes, not characters: 400 three-byte characters are 1200 bytes.
     expect((await send(JSON.stringify([{ body: '中'.repeat(400) }]))).status).toBe(413);
-    expect(await send('[]', { contentType: 'application/x-www-form-urlencoded' })).toMatchObject({ status: 415, body: { error: { code: 'unsupported_content_type' } } });
+    // `curl -d` says form-urlencoded; the body is JSON all the same.
+    expect((await send('[]', { contentType: 'application/x-www-form-urlencoded' })).status).toBe(200);
     expect((await send('[]', { contentType: 'text/plain;charset=UTF-8' })).status).toBe(200);
     expect((await send('[]', { contentType: '' })).status).toBe(200);
+    const form = await send('body=x', { contentType: 'application/x-www-form-urlencoded' });
+    expect(form).toMatchObject({ status: 400, body: { error: { code: 'malformed_json', message: expect.stringContaining('not a form') } } });
     expect(channel.size).toBe(0);
     expect(counters.RejectedRequestCount).toBe(3);
   });

@@ -88,11 +88,6 @@ class HttpSource implements Source {
     await l?.close();
   }
 
-  /** The port of the own listener, when `port` > 0. */
-  get listeningPort(): number | undefined {
-    return this.listener?.port;
-  }
-
   async handle(req: HttpCollectRequest): Promise<HttpCollectResponse> {
     const c = this.env.counters;
     const { allowedOrigins } = this.config;
@@ -140,15 +135,12 @@ class HttpSource implements Source {
         details: { bytes, maxBodyBytes },
       });
     }
-    // sendBeacon posts a string as text/plain (a "simple" request: no CORS preflight); fetch may say JSON.
-    const type = req.contentType.split(';')[0].trim().toLowerCase();
-    if (type && type !== 'application/json' && type !== 'text/plain') {
-      throw new WeirError('unsupported_content_type', `Content-Type ${type} is not accepted; send the JSON body as application/json or text/plain.`, { status: 415 });
-    }
-    if (handler === 'JSONHandler') return parseJsonHandlerBody(req.body);
+    // The body is read as JSON whatever Content-Type says: sendBeacon posts text/plain (a "simple"
+    // request, no CORS preflight), fetch may say application/json, `curl -d` says form-urlencoded.
+    if (handler === 'JSONHandler') return parseJsonHandlerBody(req.body, req.contentType);
     const resolved = normalizeIp(clientAddress(normalizeIp(req.remoteAddress), req.headers['x-forwarded-for'], this.trusted));
     const clientIp = isIP(resolved) ? resolved : '-'; // Apache's "unknown"; the line still parses
-    return [beaconEvent(req.body, { clientIp, userAgent: req.headers['user-agent'] ?? '', now: Date.now(), requestId: requestIdFrom(req.headers['x-request-id']) })];
+    return [beaconEvent(req.body, { contentType: req.contentType, clientIp, userAgent: req.headers['user-agent'] ?? '', now: Date.now(), requestId: requestIdFrom(req.headers['x-request-id']) })];
   }
 
   /**

@@ -14,7 +14,8 @@ export const dynamic = 'force-dynamic';
  *
  * The client address. A route handler never sees the socket; what it has is X-Forwarded-For, which
  * Next's own server fills with the TCP peer address when the request came without one
- * (`req.headers['x-forwarded-for'] ??= socket.remoteAddress` in next/dist/server/base-server.js).
+ * (`req.headers['x-forwarded-for'] ??= originalRequest.socket.remoteAddress` in
+ * next/dist/server/base-server.js, Next 16.4).
  * So the right-most entry is the peer as seen by the hop in front of Next: Next itself (no proxy),
  * or the reverse proxy that appended it. That entry is passed as `remoteAddress`, the entries left
  * of it as X-Forwarded-For, and the source resolves the client with its trustedProxies. The limit:
