@@ -11,6 +11,7 @@ import { execSourceSpec } from './source.exec/spec';
 import { httpSourceSpec } from './source.http/spec';
 import { spooldirSourceSpec } from './source.spooldir/spec';
 import { memoryChannelSpec } from './channel.memory/spec';
+import { fileChannelSpec } from './channel.file/spec';
 import { kafkaSinkSpec } from './sink.kafka/spec';
 import { topicSpec } from './topic/spec';
 import { parseSpec } from './op.parse/spec';
@@ -37,6 +38,7 @@ export const nodeSpecs: readonly NodeSpec[] = [
   botFilterInterceptorSpec,
   eventIdInterceptorSpec,
   memoryChannelSpec,
+  fileChannelSpec,
   kafkaSinkSpec,
   topicSpec,
   parseSpec,

@@ -3,6 +3,7 @@ import type { Operator, ViewWriter } from '../processor/operator';
 import type { ProcessorServices } from '../processor/services';
 import type { NodeRef } from '../spec/plan';
 import { createMemoryChannel } from './channel.memory/run';
+import { createFileChannel } from './channel.file/run';
 import { createGeoip } from './op.geoip/run';
 import { createFilter } from './op.filter/run';
 import { createModule } from './op.module/run';
@@ -48,6 +49,7 @@ export const runners: Record<string, NodeRunner> = {
   'interceptor.bot_filter': { kind: 'interceptor', create: createBotFilterInterceptor },
   'interceptor.event_id': { kind: 'interceptor', create: createEventIdInterceptor },
   'channel.memory': { kind: 'channel', create: createMemoryChannel },
+  'channel.file': { kind: 'channel', create: createFileChannel },
   'sink.kafka': { kind: 'sink', create: createKafkaSink },
   topic: { kind: 'topic' },
   'op.parse': { kind: 'operator', create: createParse },

@@ -121,12 +121,12 @@ export async function readCheckpoint(dir: string): Promise<CheckpointRead> {
  * Atomic replace: temp file, fsync, rename, fsync of the folder. A kill (or power loss) leaves
  * either the old checkpoint or the new one, never a mix.
  */
-export async function writeCheckpoint(dir: string, cp: Checkpoint): Promise<void> {
+export async function writeCheckpoint(dir: string, encoded: Buffer): Promise<void> {
   const file = path.join(dir, CHECKPOINT_FILE);
   const tmp = `${file}.tmp`;
   const fh = await open(tmp, 'w');
   try {
-    await fh.writeFile(encodeCheckpoint(cp));
+    await fh.writeFile(encoded);
     await fh.datasync();
   } finally {
     await fh.close();
