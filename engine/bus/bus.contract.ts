@@ -325,6 +325,101 @@ export function busContract(name: string, makeBus: () => Promise<Bus>, { settleM
       await waitFor('commit at the end', async () => (await bus.committedOffsets(groupId, topic))[0] === 30, 30_000);
     }, TIMEOUT);
 
+    it('makes a transaction over several topics visible at once, to consumers and to readLatest', async () => {
+      const data = uid('t-txn-data');
+      const book = uid('t-txn-book');
+      await bus.ensureTopic({ name: data, partitions: 2 });
+      await bus.ensureTopic({ name: book, partitions: 1, compacted: true });
+      await bus.ensureTopic({ name: book, partitions: 1, compacted: true });
+      expect(await bus.readLatest(book)).toEqual(new Map());
+      const tp = await bus.transactionalProducer(uid('tx'));
+      try {
+        await tp.sendTransaction([
+          { topic: data, messages: keyed(20) },
+          { topic: book, messages: [{ key: 'a', value: '1' }, { key: 'b', value: '1' }] },
+        ]);
+        await tp.sendTransaction([
+          { topic: data, messages: keyed(10, 20) },
+          { topic: book, messages: [{ key: 'a', value: '2' }] },
+        ]);
+        // Nothing to send is no transaction at all.
+        await tp.sendTransaction([{ topic: data, messages: [] }]);
+      } finally {
+        await tp.close();
+      }
+      expect(await bus.readLatest(book)).toEqual(new Map([['a', '2'], ['b', '1']]));
+      const { seen } = await collect({ groupId: uid('g-txn'), topic: data });
+      await waitFor('30 committed messages', () => seen.length >= 30);
+      await sleep(SETTLE_MS);
+      expect(seen.map((s) => s.message.value).sort()).toEqual(keyed(30).map((m) => m.value).sort());
+      expect(seen.find((s) => s.message.value === 'v3')?.message.headers.i).toBe('3');
+      await expect(bus.readLatest(uid('t-missing'))).rejects.toMatchObject({ code: 'topic_not_found' });
+    }, TIMEOUT);
+
+    it('hides an aborted transaction from consumers and readLatest', async () => {
+      const data = uid('t-abort-data');
+      const book = uid('t-abort-book');
+      await bus.ensureTopic({ name: data, partitions: 1 });
+      await bus.ensureTopic({ name: book, partitions: 1, compacted: true });
+      const tp = await bus.transactionalProducer(uid('tx'));
+      try {
+        // The small records reach the broker first; the oversized one then fails the transaction.
+        await expect(
+          tp.sendTransaction([
+            { topic: book, messages: [{ key: 'gone', value: '1' }] },
+            { topic: data, messages: [{ value: 'aborted-1' }, { value: 'x'.repeat(2_000_000) }] },
+          ]),
+        ).rejects.toMatchObject({ code: 'message_too_large' });
+        // A log that ends in an aborted transaction is read to its end all the same.
+        expect(await bus.readLatest(book)).toEqual(new Map());
+        // The same producer goes on after an abort.
+        await tp.sendTransaction([
+          { topic: data, messages: [{ value: 'committed-1' }] },
+          { topic: book, messages: [{ key: 'k2', value: 'ok' }] },
+        ]);
+      } finally {
+        await tp.close();
+      }
+      expect(await bus.readLatest(book)).toEqual(new Map([['k2', 'ok']]));
+      const { seen } = await collect({ groupId: uid('g-abort'), topic: data });
+      await waitFor('the committed message', () => seen.length >= 1);
+      await sleep(SETTLE_MS);
+      expect(seen.map((s) => s.message.value)).toEqual(['committed-1']);
+    }, TIMEOUT);
+
+    it('fences a transactional producer once a newer one with the same id exists', async () => {
+      const book = uid('t-fence');
+      await bus.ensureTopic({ name: book, partitions: 1, compacted: true });
+      const id = uid('tx-fence');
+      const first = await bus.transactionalProducer(id);
+      const second = await bus.transactionalProducer(id).catch(async (e) => {
+        await first.close();
+        throw e;
+      });
+      try {
+        await expect(first.sendTransaction([{ topic: book, messages: [{ key: 'k', value: 'zombie' }] }])).rejects.toMatchObject({
+          code: 'producer_fenced',
+          retriable: false,
+        });
+        await second.sendTransaction([{ topic: book, messages: [{ key: 'k', value: 'new' }] }]);
+        // Fenced for good: a zombie never writes again.
+        await expect(first.sendTransaction([{ topic: book, messages: [{ key: 'k', value: 'zombie-2' }] }])).rejects.toMatchObject({ code: 'producer_fenced' });
+      } finally {
+        await first.close();
+        await second.close();
+      }
+      expect(await bus.readLatest(book)).toEqual(new Map([['k', 'new']]));
+
+      // A producer created after a fenced-off one has ended takes over cleanly.
+      const third = await bus.transactionalProducer(id);
+      try {
+        await third.sendTransaction([{ topic: book, messages: [{ key: 'k', value: 'third' }] }]);
+      } finally {
+        await third.close();
+      }
+      expect((await bus.readLatest(book)).get('k')).toBe('third');
+    }, TIMEOUT);
+
     it('reports itself healthy', async () => {
       const h = await bus.health();
       expect(h.ok).toBe(true);

@@ -60,6 +60,26 @@ describe('embedded bus', () => {
     await expect(bus.ensureTopic({ name: 'x', partitions: 1 })).rejects.toMatchObject({ code: 'bus_closed' });
   });
 
+  it('compacts a compacted topic to the latest record per key, keeping offsets, and refuses keyless records there', async () => {
+    const bus = new EmbeddedBus({ retentionMessages: 10 });
+    await bus.ensureTopic({ name: 'book', partitions: 1, compacted: true });
+    const tp = await bus.transactionalProducer('t1');
+    for (let i = 0; i < 3000; i++) await tp.sendTransaction([{ topic: 'book', messages: [{ key: `k${i % 5}`, value: String(i) }] }]);
+    // Retention by count does not apply: no key is ever lost.
+    expect(await bus.readLatest('book')).toEqual(new Map(Array.from({ length: 5 }, (_, k) => [`k${k}`, String(2995 + k)])));
+    expect(await bus.endOffsets('book')).toEqual([3000]);
+    const offsets: number[] = [];
+    const c = await bus.consume({ groupId: 'g', topic: 'book', eachBatch: async (b) => void offsets.push(...b.messages.map((m) => m.offset)) });
+    for (let i = 0; i < 100 && !offsets.includes(2999); i++) await new Promise((r) => setTimeout(r, 10));
+    await c.stop();
+    expect(offsets.length).toBeLessThan(3000);
+    expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+    expect(offsets.slice(-5)).toEqual([2995, 2996, 2997, 2998, 2999]);
+    await expect(tp.sendTransaction([{ topic: 'book', messages: [{ value: 'no key' }] }])).rejects.toMatchObject({ code: 'invalid_message' });
+    await expect((await bus.producer()).send('book', [{ key: 'big', value: 'x'.repeat(1_100_000) }])).rejects.toMatchObject({ code: 'message_too_large' });
+    await bus.close();
+  });
+
   it('grows a topic and gives the new partitions to the group', async () => {
     const bus = new EmbeddedBus();
     await bus.ensureTopic({ name: 'grow', partitions: 1 });

@@ -3,14 +3,18 @@
  * Partitioned append-only logs, key → partition as Kafka does it, consumer groups whose committed
  * offsets outlive their members, and partitions split among a group's live members.
  *
+ * Transactions are validated whole and appended in one synchronous step, so a consumer sees all of
+ * one or (aborted) none of it; a newer producer with the same transactional id fences the older.
+ * Compacted topics keep the latest record per key instead of trimming by count.
+ *
  * One runner per (group, topic, partition) delivers batches to whichever member currently owns
  * the partition, so a partition is never processed by two members at once, and a handover after a
  * rebalance resumes exactly at the committed offset.
  */
 import { WeirError } from '../spec/errors';
 import { partitionForKey } from './partitioner';
-import { checkTopicSpec, topicNotFound } from './topic-spec';
-import type { Bus, BusConsumer, BusProducer, ConsumeOptions, IncomingMessage, OutgoingMessage, TopicSpec } from './types';
+import { MAX_MESSAGE_BYTES, checkTopicSpec, messageTooLarge, producerFenced, topicNotFound } from './topic-spec';
+import type { Bus, BusConsumer, BusProducer, ConsumeOptions, IncomingMessage, OutgoingMessage, TopicSpec, TransactionalProducer } from './types';
 
 export interface EmbeddedBusOptions {
   /** Messages kept per partition; a consumer that falls behind them resumes at the oldest kept. */
@@ -56,14 +60,25 @@ class PartitionLog {
   private head = 0;
   /** Offset of the oldest retained message. */
   startOffset = 0;
+  /** Offset the next message gets. */
+  endOffset = 0;
   readonly appended = new Signal();
+  /** Compacted logs: key → offset of its latest record (Kafka's cleaner keeps that one). */
+  private readonly latest: Map<string, number> | null;
 
-  get endOffset(): number {
-    return this.startOffset + this.entries.length - this.head;
+  constructor(compacted = false) {
+    this.latest = compacted ? new Map() : null;
   }
 
   append(msg: Omit<IncomingMessage, 'offset'>, retention: number, retentionMs: number | undefined): void {
-    this.entries.push(Object.freeze({ ...msg, offset: this.endOffset }));
+    const offset = this.endOffset++;
+    this.entries.push(Object.freeze({ ...msg, offset }));
+    if (this.latest) {
+      if (msg.key !== null) this.latest.set(msg.key, offset);
+      // Compaction leaves offset gaps, as in Kafka; amortised O(1) per append.
+      if (this.entries.length - this.head > 2 * this.latest.size + 1024) this.compact();
+      return;
+    }
     let drop = Math.max(0, this.endOffset - this.startOffset - retention);
     if (retentionMs !== undefined && retentionMs > 0) {
       const cutoff = msg.timestamp - retentionMs;
@@ -78,9 +93,33 @@ class PartitionLog {
     }
   }
 
+  private compact(): void {
+    const latest = this.latest!;
+    this.entries = this.entries.slice(this.head).filter((m) => m.key !== null && latest.get(m.key) === m.offset);
+    this.head = 0;
+  }
+
   read(from: number, max: number): IncomingMessage[] {
-    const i = this.head + (from - this.startOffset);
+    let i: number;
+    if (!this.latest) {
+      i = this.head + (from - this.startOffset);
+    } else {
+      // Offsets have gaps after compaction: the first entry at or after `from`.
+      let lo = this.head;
+      let hi = this.entries.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.entries[mid].offset < from) lo = mid + 1;
+        else hi = mid;
+      }
+      i = lo;
+    }
     return this.entries.slice(i, i + max);
+  }
+
+  /** Every retained message, oldest first. */
+  all(): readonly IncomingMessage[] {
+    return this.entries.slice(this.head);
   }
 }
 
@@ -88,7 +127,15 @@ interface Topic {
   name: string;
   logs: PartitionLog[];
   retentionMs?: number;
+  compacted: boolean;
   roundRobin: number;
+}
+
+/** Validated messages of one send, ready to append. */
+interface PreparedSend {
+  topic: Topic;
+  messages: OutgoingMessage[];
+  partitions: number[];
 }
 
 interface Member {
@@ -136,6 +183,8 @@ export class EmbeddedBus implements Bus {
   private readonly backoffMs: number;
   private readonly defaultBatch: number;
   private nextMemberId = 1;
+  /** Transactional id → epoch of its newest producer. */
+  private readonly producerEpochs = new Map<string, number>();
   private closed = false;
 
   constructor(opts: EmbeddedBusOptions = {}) {
@@ -149,17 +198,19 @@ export class EmbeddedBus implements Bus {
     checkTopicSpec(spec);
     const existing = this.topics.get(spec.name);
     if (!existing) {
+      const compacted = spec.compacted === true;
       this.topics.set(spec.name, {
         name: spec.name,
-        logs: Array.from({ length: spec.partitions }, () => new PartitionLog()),
+        logs: Array.from({ length: spec.partitions }, () => new PartitionLog(compacted)),
         retentionMs: spec.retentionMs,
+        compacted,
         roundRobin: 0,
       });
       return;
     }
     if (spec.partitions <= existing.logs.length) return;
     const before = existing.logs.length;
-    while (existing.logs.length < spec.partitions) existing.logs.push(new PartitionLog());
+    while (existing.logs.length < spec.partitions) existing.logs.push(new PartitionLog(existing.compacted));
     for (const byTopic of this.groups.values()) {
       const gt = byTopic.get(spec.name);
       if (!gt) continue;
@@ -178,7 +229,7 @@ export class EmbeddedBus implements Bus {
       send: async (topic, messages) => {
         if (!open) throw new WeirError('bus_closed', 'This producer was closed; create a new one.');
         this.assertOpen();
-        this.append(topic, messages);
+        this.apply([this.prepare(topic, messages)]);
       },
       close: async () => {
         open = false;
@@ -186,12 +237,52 @@ export class EmbeddedBus implements Bus {
     };
   }
 
-  private append(topicName: string, messages: OutgoingMessage[]): void {
+  /**
+   * All sends of one transaction are validated first and then appended in one synchronous step, so
+   * consumers and readLatest see all of it or (when it fails, i.e. aborts) none of it.
+   */
+  async transactionalProducer(transactionalId: string): Promise<TransactionalProducer> {
+    this.assertOpen();
+    if (typeof transactionalId !== 'string' || transactionalId.length === 0) {
+      throw new WeirError('invalid_producer', 'A transactional producer needs a non-empty transactional id.');
+    }
+    // Kafka's InitProducerId: a new producer bumps the epoch, which fences every older one.
+    const epoch = (this.producerEpochs.get(transactionalId) ?? 0) + 1;
+    this.producerEpochs.set(transactionalId, epoch);
+    let open = true;
+    return {
+      sendTransaction: async (batches) => {
+        if (!open) throw new WeirError('bus_closed', 'This producer was closed; create a new one.');
+        this.assertOpen();
+        if (this.producerEpochs.get(transactionalId) !== epoch) throw producerFenced(transactionalId);
+        this.apply(batches.filter((b) => b.messages.length > 0).map((b) => this.prepare(b.topic, b.messages)));
+      },
+      close: async () => {
+        open = false;
+      },
+    };
+  }
+
+  async readLatest(topic: string): Promise<Map<string, string>> {
+    this.assertOpen();
+    const latest = new Map<string, string>();
+    for (const log of this.topicOrThrow(topic).logs) {
+      for (const m of log.all()) if (m.key !== null) latest.set(m.key, m.value);
+    }
+    return latest;
+  }
+
+  /** Checks a whole send and picks each message's partition; appends nothing. */
+  private prepare(topicName: string, messages: OutgoingMessage[]): PreparedSend {
     const topic = this.topicOrThrow(topicName);
     const n = topic.logs.length;
-    // Validate the whole call first: a send either appends everything or nothing.
-    const targets = messages.map((m) => {
+    const partitions = messages.map((m) => {
       if (typeof m.value !== 'string') throw new WeirError('invalid_message', `Message values must be strings (topic "${topicName}").`);
+      const bytes = Buffer.byteLength(m.value) + (m.key ? Buffer.byteLength(m.key) : 0);
+      if (bytes > MAX_MESSAGE_BYTES) throw messageTooLarge(topicName, bytes);
+      if (topic.compacted && (m.key === undefined || m.key === null)) {
+        throw new WeirError('invalid_message', `Topic "${topicName}" is compacted: every message needs a key.`, { details: { topic: topicName } });
+      }
       if (m.partition !== undefined && m.partition !== null) {
         if (!Number.isInteger(m.partition) || m.partition < 0 || m.partition >= n) {
           throw new WeirError('partition_out_of_range', `Topic "${topicName}" has partitions 0..${n - 1}; got ${m.partition}.`, {
@@ -201,21 +292,24 @@ export class EmbeddedBus implements Bus {
         return m.partition;
       }
       if (m.key !== undefined && m.key !== null) return partitionForKey(m.key, n);
-      topic.roundRobin = (topic.roundRobin + 1) % n;
-      return topic.roundRobin;
+      return -1;
     });
+    return { topic, messages, partitions };
+  }
+
+  private apply(sends: PreparedSend[]): void {
     const now = Date.now();
-    const touched = new Set<number>();
-    messages.forEach((m, i) => {
-      const p = targets[i];
-      topic.logs[p].append(
-        { key: m.key ?? null, value: m.value, headers: Object.freeze({ ...(m.headers ?? {}) }), timestamp: now },
-        this.retention,
-        topic.retentionMs,
-      );
-      touched.add(p);
-    });
-    for (const p of touched) topic.logs[p].appended.fire();
+    const touched = new Set<PartitionLog>();
+    for (const { topic, messages, partitions } of sends) {
+      messages.forEach((m, i) => {
+        let p = partitions[i];
+        if (p < 0) p = topic.roundRobin = (topic.roundRobin + 1) % topic.logs.length;
+        const log = topic.logs[p];
+        log.append({ key: m.key ?? null, value: m.value, headers: Object.freeze({ ...(m.headers ?? {}) }), timestamp: now }, this.retention, topic.retentionMs);
+        touched.add(log);
+      });
+    }
+    for (const log of touched) log.appended.fire();
   }
 
   async consume(opts: ConsumeOptions): Promise<BusConsumer> {

@@ -6,7 +6,7 @@ import { EmbeddedBus } from './embedded';
 import { KafkaBus } from './kafka';
 import type { Bus } from './types';
 
-export type { Bus, BusConsumer, BusProducer, ConsumeOptions, IncomingMessage, OutgoingMessage, PartitionBatch, TopicSpec } from './types';
+export type { Bus, BusConsumer, BusProducer, ConsumeOptions, IncomingMessage, OutgoingMessage, PartitionBatch, ProducerOptions, TopicSpec, TransactionalProducer } from './types';
 export { EmbeddedBus } from './embedded';
 export { KafkaBus } from './kafka';
 

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { busContract } from './bus.contract';
 import { createBus } from './index';
@@ -33,6 +34,23 @@ describe('kafka bus without a broker', () => {
       expect(h.ok).toBe(false);
       expect(h.detail).toMatch(/unreachable/);
     } finally {
+      await bus.close();
+    }
+  }, 60_000);
+});
+
+describe('kafka bus topics', () => {
+  it('creates a compacted topic with cleanup.policy=compact', async () => {
+    const bus = await makeBus();
+    const admin = new Kafka({ brokers: brokers!.split(','), logLevel: logLevel.NOTHING }).admin();
+    try {
+      const name = `t-compact-${Date.now().toString(36)}`;
+      await bus.ensureTopic({ name, partitions: 1, compacted: true });
+      await admin.connect();
+      const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: ['cleanup.policy'] }] });
+      expect(resources[0].configEntries.find((c) => c.configName === 'cleanup.policy')?.configValue).toBe('compact');
+    } finally {
+      await admin.disconnect();
       await bus.close();
     }
   }, 60_000);

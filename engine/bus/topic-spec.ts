@@ -20,6 +20,31 @@ export function checkTopicSpec(spec: TopicSpec): void {
       details: { topic: spec.name, retentionMs: spec.retentionMs },
     });
   }
+  if (spec.compacted !== undefined && typeof spec.compacted !== 'boolean') {
+    throw new WeirError('invalid_topic', `Topic "${spec.name}": compacted must be true or false.`, { details: { topic: spec.name } });
+  }
+}
+
+/**
+ * Kafka's default `message.max.bytes` (1 MiB + 12). The embedded bus refuses a single message
+ * over it, as the broker would, so an over-long record fails the same way on both buses.
+ */
+export const MAX_MESSAGE_BYTES = 1_048_588;
+
+export function messageTooLarge(topic: string, bytes?: number): WeirError {
+  return new WeirError(
+    'message_too_large',
+    `A message ${bytes === undefined ? '' : `of ${bytes} bytes `}for topic "${topic}" is over the broker's limit (message.max.bytes, ${MAX_MESSAGE_BYTES} by default): shorten the record, or raise the limit on the broker and the topic (max.message.bytes).`,
+    { status: 413, details: { topic, bytes, limit: MAX_MESSAGE_BYTES } },
+  );
+}
+
+export function producerFenced(transactionalId: string, cause?: unknown): WeirError {
+  return new WeirError(
+    'producer_fenced',
+    `Another producer with the transactional id "${transactionalId}" started (a second agent instance with the same id, or a restart of this one), so this one was fenced off; its transaction was aborted. Stop the duplicate agent, or create a new producer to take over.`,
+    { status: 409, retriable: false, cause, details: { transactionalId } },
+  );
 }
 
 export function topicNotFound(topic: string): WeirError {

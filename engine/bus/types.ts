@@ -7,6 +7,11 @@ export interface TopicSpec {
   name: string;
   partitions: number;
   retentionMs?: number;
+  /**
+   * Kafka `cleanup.policy=compact`: the log keeps at least the latest record of every key (for
+   * bookkeeping topics such as the agents' source offsets); `retentionMs` does not apply then.
+   */
+  compacted?: boolean;
 }
 
 export interface OutgoingMessage {

@@ -13,6 +13,7 @@ import { spooldirSourceSpec } from './source.spooldir/spec';
 import { memoryChannelSpec } from './channel.memory/spec';
 import { fileChannelSpec } from './channel.file/spec';
 import { kafkaSinkSpec } from './sink.kafka/spec';
+import { loggerSinkSpec } from './sink.logger/spec';
 import { topicSpec } from './topic/spec';
 import { parseSpec } from './op.parse/spec';
 import { moduleSpec } from './op.module/spec';
@@ -40,6 +41,7 @@ export const nodeSpecs: readonly NodeSpec[] = [
   memoryChannelSpec,
   fileChannelSpec,
   kafkaSinkSpec,
+  loggerSinkSpec,
   topicSpec,
   parseSpec,
   moduleSpec,

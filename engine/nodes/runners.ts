@@ -12,6 +12,7 @@ import { createUseragent } from './op.useragent/run';
 import { createUniques } from './op.uniques/run';
 import { createWindow } from './op.window/run';
 import { createKafkaSink } from './sink.kafka/run';
+import { createLoggerSink } from './sink.logger/run';
 import { createGenerator } from './source.generator/run';
 import { createTimestampInterceptor } from './interceptor.timestamp/run';
 import { createHostInterceptor } from './interceptor.host/run';
@@ -51,6 +52,7 @@ export const runners: Record<string, NodeRunner> = {
   'channel.memory': { kind: 'channel', create: createMemoryChannel },
   'channel.file': { kind: 'channel', create: createFileChannel },
   'sink.kafka': { kind: 'sink', create: createKafkaSink },
+  'sink.logger': { kind: 'sink', create: createLoggerSink },
   topic: { kind: 'topic' },
   'op.parse': { kind: 'operator', create: createParse },
   'op.module': { kind: 'operator', create: createModule },

@@ -198,15 +198,20 @@ async function startKafka(dir, detached) {
   if (fmt.code !== 0) throw startupError(`Formatting Kafka storage failed (${fmt.err?.message ?? `exit ${fmt.code}`}).`, logFile, hint);
 
   const jvm = ['-Xmx512m', '-Xms256m', '-XX:+UseG1GC', '-Djava.awt.headless=true', log4j, '-cp', cp, 'kafka.Kafka', propsFile];
-  const proc = launch('java', jvm, logFile, detached);
   const brokers = `127.0.0.1:${port}`;
+  const proc = await launchKafka({ jvm, logFile, detached, port, brokers, hint });
+  return { pid: proc.child.pid, proc, port, controllerPort, dataDir, logFile, brokers, jvm, hint, detached };
+}
+
+async function launchKafka({ jvm, logFile, detached, port, brokers, hint }) {
+  const proc = launch('java', jvm, logFile, detached);
   try {
     await waitUntil('Kafka', async () => (await tcpConnect(port)) && (await kafkaReady(brokers)), { proc, logFile, timeoutMs: 90_000, hint });
   } catch (e) {
     proc.child.kill('SIGKILL');
     throw e;
   }
-  return { pid: proc.child.pid, proc, port, controllerPort, dataDir, logFile, brokers };
+  return proc;
 }
 
 async function startRedis(dir, detached) {
@@ -349,9 +354,45 @@ export async function startInfra({ dir, kafka = true, redis = true, detached = f
     }
   }
 
+  /**
+   * Broker outage tests: stops the Kafka child (SIGTERM, a clean shutdown; `{ kill: true }` for
+   * SIGKILL) and starts it again on the same ports and data dir. Kafka must have been started here.
+   */
+  const kafkaEntry = () => {
+    if (!k) throw new Error('this infra has no Kafka');
+    return started.find((s) => s.brokers === k.brokers);
+  };
+  const stopKafka = async ({ kill = false } = {}) => {
+    const entry = kafkaEntry();
+    if (!entry.pid || !isAlive(entry.pid)) return;
+    if (kill) {
+      try {
+        process.kill(entry.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    await killPids([entry.pid], 30_000);
+  };
+  const restartKafka = async () => {
+    const entry = kafkaEntry();
+    await stopKafka();
+    const proc = await launchKafka(entry);
+    entry.proc = proc;
+    entry.pid = proc.child.pid;
+    pids.kafka = entry.pid;
+    if (!detached) {
+      const dog = startWatchdog([entry.pid], []);
+      cleanups.push(() => dog.kill('SIGKILL'));
+    }
+    return entry.pid;
+  };
+
   return {
     ...env,
     env,
+    stopKafka,
+    restartKafka,
     pids,
     ports: { kafka: k?.port ?? null, kafkaController: k?.controllerPort ?? null, redis: r?.port ?? null },
     logs: { kafka: k?.logFile ?? null, redis: r?.logFile ?? null },
