@@ -54,4 +54,11 @@ describe('agent planning', () => {
     const lonely = doc({ nodes: [{ id: 'r1', type: 'source.generator', config: {} }], edges: [] });
     expect(validatePipeline(lonely, lookupNodeSpec).map((i) => i.code)).toContain('agent_without_channel');
   });
+
+  it('refuses two exactly-once Kafka sinks competing for one channel', () => {
+    const d = doc({ edges: [edge('r1', 'c1'), edge('c1', 'k1'), edge('c1', 'k2')], nodes: doc().nodes.filter((n) => n.id !== 'c2') });
+    expect(validatePipeline(d, lookupNodeSpec)).toContainEqual(expect.objectContaining({ code: 'channel_shared_by_exactly_once_sinks', nodeId: 'c1' }));
+    d.nodes.find((n) => n.id === 'k2')!.config = { 'kafka.topic': 'two', exactlyOnce: false };
+    expect(validatePipeline(d, lookupNodeSpec)).toEqual([]);
+  });
 });

@@ -100,6 +100,13 @@ export function planAgents(
         }
         plan.sinks.push({ node: sink, channel: channelId, topic });
       }
+      const exactlyOnce = downstream(channelId).filter((id) => refs.get(id)?.type === 'sink.kafka' && refs.get(id)!.config.exactlyOnce !== false);
+      if (exactlyOnce.length > 1) {
+        issues.push({
+          code: 'channel_shared_by_exactly_once_sinks', path: 'edges', nodeId: channelId,
+          message: `Channel "${channelId}" feeds ${exactlyOnce.length} exactly-once Kafka sinks (${exactlyOnce.join(', ')}); each tracks the source positions it delivered, so they must not compete for one channel. Give each sink its own channel (the source replicates into both), or set exactlyOnce to false.`,
+        });
+      }
       if (!downstream(channelId).some((id) => categoryOf(id) === 'sink')) {
         issues.push({ code: 'channel_without_sink', path: 'edges', nodeId: channelId, message: `Channel "${channelId}" has no sink: events would pile up until it is full. Connect it to a Kafka or logger sink.` });
       }
