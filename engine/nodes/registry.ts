@@ -1,5 +1,6 @@
 import type { NodeSpec } from '../spec/node-spec';
 import { generatorSpec } from './source.generator/spec';
+import { taildirSpec } from './source.taildir/spec';
 import { timestampInterceptorSpec } from './interceptor.timestamp/spec';
 import { hostInterceptorSpec } from './interceptor.host/spec';
 import { staticInterceptorSpec } from './interceptor.static/spec';
@@ -28,6 +29,7 @@ import { deadLetterSpec } from './deadletter/spec';
 /** The one registry of node types (browser-safe: specs only, no runners). */
 export const nodeSpecs: readonly NodeSpec[] = [
   generatorSpec,
+  taildirSpec,
   execSourceSpec,
   httpSourceSpec,
   spooldirSourceSpec,

@@ -14,6 +14,7 @@ import { createWindow } from './op.window/run';
 import { createKafkaSink } from './sink.kafka/run';
 import { createLoggerSink } from './sink.logger/run';
 import { createGenerator } from './source.generator/run';
+import { createTaildir } from './source.taildir/run';
 import { createTimestampInterceptor } from './interceptor.timestamp/run';
 import { createHostInterceptor } from './interceptor.host/run';
 import { createStaticInterceptor } from './interceptor.static/run';
@@ -39,6 +40,7 @@ export type NodeRunner =
 
 export const runners: Record<string, NodeRunner> = {
   'source.generator': { kind: 'source', create: createGenerator },
+  'source.taildir': { kind: 'source', create: createTaildir },
   'source.exec': { kind: 'source', create: createExecSource },
   'source.http': { kind: 'source', create: createHttpSource },
   'source.spooldir': { kind: 'source', create: createSpooldirSource },

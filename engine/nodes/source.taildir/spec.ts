@@ -13,7 +13,7 @@ const config = z
       .describe(
         'File groups: name → absolute path whose file-name part is a regular expression matching the whole name (as in Flume), ' +
           'e.g. { "f1": "/var/log/nginx/access\\\\.log", "f2": "/var/log/app/.*\\\\.log" }; prefix a shell glob with "glob:", e.g. /var/log/app/glob:*.log. ' +
-          'For copytruncate rotation prefer a pattern that does not match the rotated copies (access\\\\.log, not access\\\\.log.*).',
+          'For copytruncate rotation prefer a pattern that does not match the rotated copies (access\\.log, not access\\.log.*).',
       ),
     positionFile: z
       .string()
