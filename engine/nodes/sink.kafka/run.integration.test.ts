@@ -113,32 +113,4 @@ describe('sink.kafka on a real broker', () => {
     const values = await readAll(bus, topic, all.length, 120_000);
     expect(diffExactlyOnce(values, all.map((e) => e.body))).toEqual({ duplicates: [], missing: [], unexpected: 0 });
   }, 300_000);
-
-  // A measurement, not a test (targets are measured by `npm run bench`): WEIR_SINK_PERF=1 to run it.
-  it.runIf(process.env.WEIR_SINK_PERF)('measures events/s with 200-byte events: exactly-once vs a plain idempotent producer', async () => {
-    const n = 100_000;
-    const results: string[] = [];
-    for (const [label, config] of [
-      ['exactly-once, flumeBatchSize 500', { flumeBatchSize: 500 }],
-      ['exactly-once, flumeBatchSize 10000', { flumeBatchSize: 10_000 }],
-      ['plain (acks=all, idempotent), flumeBatchSize 500', { flumeBatchSize: 500, exactlyOnce: false }],
-      ['plain (acks=all, idempotent), flumeBatchSize 10000', { flumeBatchSize: 10_000, exactlyOnce: false }],
-    ] as const) {
-      const topic = `sink-perf-${results.length}`;
-      await bus.ensureTopic({ name: topic, partitions: 3 });
-      const env = testEnv(bus, topic, `perf-${results.length}`);
-      const sink = createKafkaSink(sinkNode(config), env);
-      await sink.open!();
-      const ch = new MemoryChannel(100_000, 10_000);
-      await feed(ch, originEvents('r1|p', 0, n, PAD), 10_000);
-      const t0 = performance.now();
-      const run = runSink(sink, ch);
-      await waitFor('all', () => run.delivered.get('r1|p') === n, 120_000);
-      const secs = (performance.now() - t0) / 1000;
-      await run.stop();
-      const batches = env.counters.BatchCompleteCount + env.counters.BatchUnderflowCount;
-      results.push(`${label}: ${Math.round(n / secs)} events/s (${batches} batches, ${(env.counters.KafkaEventSendTimer / batches).toFixed(1)} ms in Kafka per batch)`);
-    }
-    console.log(`sink.kafka throughput (${n} events of ~200 B, 3 partitions):\n  ${results.join('\n  ')}`);
-  }, 300_000);
 });
