@@ -86,6 +86,15 @@ export class TaildirSource implements Source {
    */
   private readonly highWater = new Map<string, number>();
   private readonly warnedDirs = new Set<string>();
+  /**
+   * Per watched directory, the files in it as last listed (id → name), to tell a rotated file that
+   * appeared without the source ever having followed its content (see checkUnseenRotations).
+   * Undefined until the first poll took stock of what was already there.
+   */
+  private listed?: Map<string, Map<string, string>>;
+  /** A rotation (rename, truncation, new file at a watched path) was noticed since the last check. */
+  private rotationNoticed = false;
+  private startedAt = 0;
   private readonly buf = Buffer.allocUnsafe(CHUNK + FP_LEN);
   private ctx?: SourceContext;
   private running = false;
@@ -113,6 +122,7 @@ export class TaildirSource implements Source {
   async start(ctx: SourceContext): Promise<void> {
     this.ctx = ctx;
     this.running = true;
+    this.startedAt = Date.now();
     this.loaded = await loadPositionFile(this.posPath, this.env.log);
     ctx.onSafePositions((positions) => this.onSafe(positions));
     ctx.signal.addEventListener('abort', () => this.halt(), { once: true });
@@ -204,6 +214,8 @@ export class TaildirSource implements Source {
       if (s) fresh.push(s);
     }
     for (const s of fresh) more = (await this.tail(s, found.get(s.id))) || more;
+    if (!this.listed) await this.takeStock();
+    else if (this.rotationNoticed) await this.checkUnseenRotations();
     return more;
   }
 
@@ -246,6 +258,7 @@ export class TaildirSource implements Source {
   /** A followed file is no longer at a watched path: renamed away (rotation) or deleted. */
   private async lost(s: TailStream): Promise<void> {
     const was = s.path;
+    this.rotationNoticed = true;
     if (s.fh) {
       const st = await s.fh.stat({ bigint: true }).catch(() => null);
       let how = 'was deleted';
@@ -504,6 +517,7 @@ export class TaildirSource implements Source {
    */
   private async recover(s: TailStream, check: CopyCheck, minBase: number): Promise<void> {
     const from = s.readPos;
+    this.rotationNoticed = true;
     const copy = from > 0 ? await this.findCopy(s, from, check) : null;
     if (copy) {
       await this.drainCopy(s, copy);
@@ -526,8 +540,11 @@ export class TaildirSource implements Source {
     s.copyPath = copy.path;
     s.restoring = false;
     await withFile(copy.path, async (fh) => {
-      for (;;) {
-        const { bytesRead } = await fh.read(this.buf, 0, CHUNK, s.readPos);
+      // A rotated copy is complete before its original is cut; one that still grows is not a
+      // rotated copy (or is being rewritten): what it held when opened is read, not an endless stream.
+      const end = Number((await fh.stat()).size);
+      while (s.readPos < end) {
+        const { bytesRead } = await fh.read(this.buf, 0, Math.min(CHUNK, end - s.readPos), s.readPos);
         if (bytesRead === 0) break;
         this.consume(s, this.buf.subarray(0, bytesRead));
         await this.putFull(s);
@@ -575,6 +592,105 @@ export class TaildirSource implements Source {
     return null;
   }
 
+  // ---------------------------------------------------------------- rotations never seen
+
+  /**
+   * First poll: files that were in the watched directories before the source started are not news.
+   * Those changed since (renamed or written while the first poll was on its way) are looked at.
+   */
+  private async takeStock(): Promise<void> {
+    const listed = new Map<string, Map<string, string>>();
+    const since = BigInt(this.startedAt) * 1_000_000n;
+    let changed = false;
+    for (const dir of new Set(this.groups.map((g) => g.dir))) {
+      const names = await readdir(dir).catch(() => null);
+      if (!names) continue;
+      const ids = await this.idsOf(dir, names, (name) => this.unwatched(dir, name), since);
+      changed ||= ids.changed;
+      listed.set(dir, ids.ids);
+    }
+    this.listed = listed;
+    this.rotationNoticed = changed;
+  }
+
+  /**
+   * After a rotation was noticed: a file named like a followed one (access.log.3) that appeared
+   * since the last look, is neither followed nor a claimed copy, and does not begin like any content
+   * the source read, holds a generation of the log that was rotated away (renamed, or copied and
+   * truncated) before any poll saw it, e.g. two rotations between two polls. Its lines are not read
+   * (the source cannot tell it from any other file there); a warning says so, once per file.
+   */
+  private async checkUnseenRotations(): Promise<void> {
+    this.rotationNoticed = false;
+    const listed = this.listed!;
+    const stems = new Map<string, Set<string>>();
+    for (const s of this.streams.values()) {
+      const dir = dirOf(s.watchedPath);
+      stems.set(dir, (stems.get(dir) ?? new Set()).add(stemOf(nameOf(s.watchedPath))));
+    }
+    for (const [dir, dirStems] of stems) {
+      const names = await readdir(dir).catch(() => null);
+      if (!names) continue;
+      const before = listed.get(dir);
+      const related = (name: string) => [...dirStems].some((stem) => name.startsWith(stem)) && this.unwatched(dir, name);
+      const { ids: now } = await this.idsOf(dir, names, related);
+      // Files named otherwise keep what was known of them; gone ones are forgotten.
+      const present = new Set(names);
+      for (const [id, name] of before ?? []) if (!now.has(id) && present.has(name) && !related(name)) now.set(id, name);
+      listed.set(dir, now);
+      if (!before) continue; // a directory seen for the first time: taking stock
+      for (const [id, name] of now) {
+        if (before.has(id) || this.streams.has(this.keyOf(id)) || this.claims.has(id) || !related(name)) continue;
+        const path = join(dir, name);
+        const head = await withFile(path, (fh) => readAt(fh, 0, HEAD_LEN)).catch(() => null);
+        if (!head?.length) {
+          now.delete(id); // empty, or a copy just begun: looked at again at the next rotation
+          continue;
+        }
+        if (isCompressed(head) || this.readsContentLike(dir, head)) continue;
+        const watched = [...this.streams.values()].find((s) => dirOf(s.watchedPath) === dir && name.startsWith(stemOf(nameOf(s.watchedPath))))?.watchedPath ?? dir;
+        this.env.log(
+          'warn',
+          `Taildir: ${path} appeared since the last look, named like ${watched}, but holds content the source never read: a generation of ${watched} was ` +
+            `rotated away (renamed, or copied and truncated) before a poll saw it, e.g. two rotations between two polls. Its lines are not read. ` +
+            `Rotate less often than every pollInterval (${this.c.pollInterval} ms), or let the file group also match the rotated files.`,
+          { file: watched, rotated: path },
+        );
+      }
+    }
+  }
+
+  /** Regular files among `names` that `want`, by id → name; those changed at or after `since` (ns) are left out. */
+  private async idsOf(dir: string, names: string[], want: (name: string) => boolean, since?: bigint): Promise<{ ids: Map<string, string>; changed: boolean }> {
+    const ids = new Map<string, string>();
+    let changed = false;
+    for (const name of names) {
+      if (!want(name)) continue;
+      const st = await stat(join(dir, name), { bigint: true }).catch(() => null);
+      if (!st?.isFile()) continue;
+      if (since !== undefined && st.ctimeNs >= since) changed = true;
+      else ids.set(`${st.dev}:${st.ino}`, name);
+    }
+    return { ids, changed };
+  }
+
+  /** Not matched by a file group (those are followed, or claimed as copies) and not the position file. */
+  private unwatched(dir: string, name: string): boolean {
+    return !this.groups.some((g) => g.dir === dir && g.matches(name)) && !join(dir, name).startsWith(this.posPath);
+  }
+
+  /** Whether some followed content in `dir` (current, or cut away earlier) begins like `head`. */
+  private readsContentLike(dir: string, head: Buffer): boolean {
+    for (const s of this.streams.values()) {
+      if (dirOf(s.path) !== dir && dirOf(s.watchedPath) !== dir) continue;
+      for (const h of [s.head, ...s.past.map((p) => p.head)]) {
+        const k = Math.min(HEAD_LEN, head.length, h.length);
+        if (k > 0 && head.compare(h, 0, k, 0, k) === 0) return true;
+      }
+    }
+    return false;
+  }
+
   // ---------------------------------------------------------------- new files
 
   private async discover(f: Found, first: boolean): Promise<TailStream | null> {
@@ -600,6 +716,7 @@ export class TaildirSource implements Source {
     const base = this.highWater.get(f.id) ?? 0;
     await this.startAt(s, base, phys);
     s.safe = base + phys;
+    if (!first) this.rotationNoticed = true;
     this.env.log('info', `Taildir: following ${f.path} from byte ${phys}`, { file: f.path, inode: f.ino, pos: phys });
     return s;
   }
@@ -951,6 +1068,12 @@ async function holds(fh: FileHandle, e: PositionEntry, size: number): Promise<bo
   if (e.pos > size) return false;
   if (e.head !== undefined && hashBytes(await headBefore(fh, e.pos)) !== e.head) return false;
   return e.fp !== undefined ? hashBytes(await tailBefore(fh, e.pos)) === e.fp : isLineStart(fh, e.pos, size);
+}
+
+/** gzip, bzip2, xz, zstd, lz4, zip: a compressed rotated file (logrotate compress), not unread log lines. */
+const COMPRESSED = [[0x1f, 0x8b], [0x42, 0x5a, 0x68], [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], [0x28, 0xb5, 0x2f, 0xfd], [0x04, 0x22, 0x4d, 0x18], [0x50, 0x4b, 0x03, 0x04]];
+function isCompressed(head: Buffer): boolean {
+  return COMPRESSED.some((magic) => head.length >= magic.length && magic.every((b, i) => head[i] === b));
 }
 
 function lastBytes(b: Buffer, n: number): Buffer {
