@@ -1,8 +1,9 @@
 /**
  * `worker-rss`: memory of one worker process. A topic holds an hour of traffic in which every one
- * of 1,000,000 lines has a new IP; a child process (tsx) runs the site-analytics job over it on
- * real Kafka and Redis while its RSS is sampled every 250 ms. Bounded caches (GeoIP, user agents,
- * checkpoints) keep the peak flat however many distinct visitors there are.
+ * of 1,000,000 lines has a new IP; a child process runs the site-analytics job over it on real
+ * Kafka and Redis while its RSS is sampled every 250 ms. The child runs as `npm run worker` does
+ * (compiled, with the worker's Node flags: scripts/lib/worker-build.mjs). Bounded caches (GeoIP,
+ * user agents, checkpoints) keep the peak flat however many distinct visitors there are.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -13,6 +14,8 @@ import type { Infra } from '../scripts/bench';
 import { type Comparison, LOG_END_MS, ROOT, logLines, progress } from './lib/common';
 import { createTopic, produceLines } from './lib/kafka';
 import { checkTotals } from './kafka-redis';
+// @ts-expect-error plain ESM helper without types
+import { workerCommand } from '../scripts/lib/worker-build.mjs';
 
 const EVENTS = 1_000_000;
 const WINDOW_MS = 3_600_000;
@@ -36,7 +39,9 @@ export async function benchWorkerRss(infra: Infra): Promise<Comparison[]> {
   progress('worker-rss: one worker process over 1,000,000 distinct IPs…');
   // BENCH_WORKER_FLAGS: extra node flags for the worker, e.g. "--heap-prof" to see what it allocates.
   const flags = (process.env.BENCH_WORKER_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', path.join(ROOT, 'bench', 'lib', 'rss-worker.ts')], {
+  // Two levels below the root, as bench/lib/ is: the bundle finds the root the same way.
+  const worker = (await workerCommand('bench/lib/rss-worker.ts', path.join(ROOT, 'bench', 'work', 'rss-worker.mjs'))) as { command: string; args: string[]; compiled: boolean };
+  const child = spawn(worker.command, [...flags, ...worker.args], {
     cwd: ROOT,
     env: { ...process.env, KAFKA_BROKERS: infra.KAFKA_BROKERS, REDIS_URL: infra.REDIS_URL, BENCH_TOPIC: topic, BENCH_EVENTS: String(EVENTS), BENCH_PIPELINE: pipelineId },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -78,7 +83,7 @@ export async function benchWorkerRss(infra: Infra): Promise<Comparison[]> {
       ratio: LIMIT_MB / peak,
       target: '< 300 MB',
       met: peak < LIMIT_MB,
-      details: { events: EVENTS, distinctIps: EVENTS, samples, sampleMs: 250, worker: report },
+      details: { events: EVENTS, distinctIps: EVENTS, samples, sampleMs: 250, workerCommand: `node ${worker.args.map((a: string) => path.relative(ROOT, a) || a).join(' ')}`, compiled: worker.compiled, worker: report },
     },
   ];
 }

@@ -41,12 +41,17 @@ class SummingStore {
   readonly counts: Counts = new Map();
   dead = 0;
   async applyAtomic(batch: AtomicBatch): Promise<{ applied: boolean }> {
-    const incs = batch.increments;
+    const incs = batch.increments ?? [];
     for (let i = 0; i < incs.length; i++) {
       const { key, field, by } = incs[i];
       let h = this.counts.get(key);
       if (!h) this.counts.set(key, (h = new Map()));
       h.set(field, (h.get(field) ?? 0) + by);
+    }
+    for (const z of batch.zincrs ?? []) {
+      let h = this.counts.get(z.key);
+      if (!h) this.counts.set(z.key, (h = new Map()));
+      for (const { member, by } of z.members) h.set(member, (h.get(member) ?? 0) + by);
     }
     for (const p of batch.pushes ?? []) this.dead += p.values.length;
     return { applied: true };

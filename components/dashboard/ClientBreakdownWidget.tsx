@@ -41,7 +41,7 @@ function ClientPie({ dimension, data }: { dimension: ClientDimension; data: Stat
           : dimension === 'device' && deviceKeys[key.toLowerCase()]
             ? t(deviceKeys[key.toLowerCase()])
             : key;
-    const rows = topWithOther(data?.breakdown ?? [], slices, otherKey).map((r) => ({ name: label(r.key), value: r.count }));
+    const rows = topWithOther(data?.breakdown ?? [], slices, otherKey, data?.other ?? 0).map((r) => ({ name: label(r.key), value: r.count }));
     const total = rows.reduce((sum, r) => sum + r.value, 0);
     const share = new Map(rows.map((r) => [r.name, total ? (r.value / total) * 100 : 0]));
     return {

@@ -21,6 +21,7 @@ describe('topWithOther', () => {
     const rows = [{ key: 'a', count: 1 }, { key: 'b', count: 5 }, { key: 'c', count: 3 }, { key: 'd', count: 2 }];
     expect(topWithOther(rows, 2, 'other')).toEqual([{ key: 'b', count: 5 }, { key: 'c', count: 3 }, { key: 'other', count: 3 }]);
     expect(topWithOther(rows, 4, 'other')).toHaveLength(4);
+    expect(topWithOther(rows, 4, 'other', 7)).toEqual([...rows].sort((a, b) => b.count - a.count).concat({ key: 'other', count: 7 }));
   });
 });
 

@@ -15,15 +15,19 @@ export function fillBuckets(points: readonly [number, number][], from: number, t
   return out;
 }
 
-/** The `n` largest entries, the rest summed into one `other` entry (omitted when empty). */
+/**
+ * The `n` largest entries, the rest summed into one `other` entry (omitted when empty), together with
+ * `alsoOther`: what the API already left out of the rows (a breakdown's `other`).
+ */
 export function topWithOther<T extends { key: string; count: number }>(
   rows: readonly T[],
   n: number,
   otherKey: string,
+  alsoOther = 0,
 ): { key: string; count: number }[] {
   const sorted = [...rows].sort((a, b) => b.count - a.count);
   const top = sorted.slice(0, n).map(({ key, count }) => ({ key, count }));
-  const rest = sorted.slice(n).reduce((sum, r) => sum + r.count, 0);
+  const rest = sorted.slice(n).reduce((sum, r) => sum + r.count, alsoOther);
   return rest > 0 ? [...top, { key: otherKey, count: rest }] : top;
 }
 

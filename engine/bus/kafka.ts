@@ -529,6 +529,8 @@ export class KafkaBus implements Bus {
         maxWaitTimeInMs: 1000,
         heartbeatInterval: 1000,
         sessionTimeout: this.sessionTimeoutMs,
+        // Larger fetches when the caller asks (the stream processor: fewer, larger batches).
+        ...(opts.maxBytesPerPartition ? { maxBytesPerPartition: opts.maxBytesPerPartition, maxBytes: Math.max(10 << 20, 4 * opts.maxBytesPerPartition) } : {}),
       });
       return this.startConsumer(consumer, opts);
     }, opts.topic);

@@ -54,6 +54,8 @@ export interface ConsumeOptions {
   eachBatch(batch: PartitionBatch): Promise<void | BatchOutcome>;
   /** Upper bound on messages per batch. */
   maxBatchSize?: number;
+  /** Bytes a fetch may bring per partition (Kafka: maxBytesPerPartition, default 1 MB); other buses ignore it. */
+  maxBytesPerPartition?: number;
 }
 
 /**

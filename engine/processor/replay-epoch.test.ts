@@ -61,7 +61,7 @@ describe('replay epoch', () => {
     const expectCounts = async (all: string[]) => {
       const expected = await expectedCounts(PID, all, { resolutions: ['m', 'h', 'd'] });
       const keys = [...expected.keys()];
-      expect(await store.readHashes(keys)).toEqual(keys.map((k) => expected.get(k)));
+      expect(await store.readSortedSets(keys)).toEqual(keys.map((k) => expected.get(k)));
     };
     return { bus, store, produce, runner, stored, until, expectCounts };
   }
@@ -131,7 +131,7 @@ describe('replay epoch', () => {
     expect(await fresh.onBatch(next())).toEqual({ seek: 0 });
     expect(await store.readCheckpoints(KEY)).toEqual({});
     const views = [...(await expectedCounts(PID, lines(0, 110), { resolutions: ['m', 'h', 'd'] })).keys()];
-    expect(await store.readHashes(views)).toEqual(views.map(() => ({})));
+    expect(await store.readSortedSets(views)).toEqual(views.map(() => ({})));
   });
 
   it('rebuilds from the log when the store lost the pipeline (e.g. Redis restarted without persistence)', async () => {

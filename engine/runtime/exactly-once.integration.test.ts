@@ -22,7 +22,7 @@ import { startWeir, type Weir } from './weir';
 /**
  * Exactly-once on the real thing: a million demo lines in a Kafka topic, consumed by worker
  * PROCESSES (`npm run worker`) that are SIGKILLed, started and stopped at random (seeded) moments,
- * then a replay. Afterwards every counter hash in Redis must equal, field for field, what
+ * then a replay. Afterwards every counter set in Redis must equal, member for member, what
  * engine/testing/expected-counts.ts computes straight from the lines.
  *
  * WEIR_EXACTLY_ONCE_EVENTS and WEIR_CHAOS_SEED override the size and the seed for local runs.
@@ -326,7 +326,7 @@ describe('exactly-once on real Kafka and Redis, with worker processes killed and
     const expected = new Map([...oracle.hashes].map(([k, h]) => [k.replace(pipelinePrefix(ORACLE_PID), pipelinePrefix(pid)), h]));
     const keys = (await keysOf(`${pipelinePrefix(pid)}views:*`)).filter(isCounterKey);
     expect(keys).toEqual([...expected.keys()].sort());
-    const actual = await store.readHashes(keys);
+    const actual = await store.readSortedSets(keys);
     const diffs: string[] = [];
     const totals = { m: 0, h: 0, d: 0 };
     keys.forEach((key, i) => {

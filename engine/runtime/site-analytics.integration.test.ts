@@ -54,7 +54,7 @@ describe('site analytics pipeline on real Kafka and Redis', () => {
     expect(lines).toHaveLength(events);
     const expected = await expectedCounts(pipelineId, lines);
     const keys = [...expected.keys()];
-    const actual = await weir.store.readHashes(keys);
+    const actual = await weir.store.readSortedSets(keys);
     keys.forEach((key, i) => expect(actual[i], key).toEqual(expected.get(key)));
     return { keys, actual };
   }

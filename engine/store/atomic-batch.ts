@@ -47,7 +47,7 @@ export function validateBatch(batch: AtomicBatch): void {
       );
     }
   }
-  const incs = batch.increments;
+  const incs = batch.increments ?? [];
   for (let i = 0; i < incs.length; i++) {
     const by = incs[i].by;
     if (typeof by !== 'number' || !Number.isFinite(by)) {

@@ -1,11 +1,13 @@
 /**
- * Unique-visitor and top-N queries (the HyperLogLog and sorted-set views of view-uniques.ts).
- * Both read hour and day buckets only, so [from, to) is rounded out to whole hours; each is one
- * round trip to the store.
+ * Unique-visitor and top-N queries. Unique visitors come from the HyperLogLogs of view-uniques.ts,
+ * which exist for hour and day buckets only, so [from, to) is rounded out to whole hours. Top-N is
+ * a breakdown with a limit (stats-query.ts): exact, from the `t` sets (modules) or the region
+ * rollups, at minute precision. Each is one round trip to the store.
  */
 import { WeirError } from '../spec/errors';
 import type { Store } from './types';
-import { RESOLUTIONS, topKey, uniqueKey, type Resolution } from './view-keys';
+import { queryStats, type BreakdownResult } from './stats-query';
+import { RESOLUTIONS, uniqueKey, type Resolution } from './view-keys';
 
 const HOUR = RESOLUTIONS.h.bucketMs;
 const DAY = RESOLUTIONS.d.bucketMs;
@@ -51,20 +53,12 @@ export async function queryUniques(
   return { from: Math.floor(q.from / HOUR) * HOUR, to: Math.ceil(q.to / HOUR) * HOUR, uniques: keys.length ? await store.countUnique(keys) : 0 };
 }
 
-/** Top modules or regions by visits over [from, to) (rounded out to hours), from the sorted sets. */
+/** Top modules or regions by visits over [from, to) (rounded out to whole minutes): an exact breakdown. */
 export async function queryTop(
   store: Store,
   q: { pipelineId: string; viewId: string; from: number; to: number; what: 'module' | 'region'; limit: number },
 ): Promise<{ from: number; to: number; top: { key: string; count: number }[] }> {
   checkRange(q.from, q.to);
-  const cover = hourDayCover(q.from, q.to);
-  if (cover.length > MAX_KEYS) throw new WeirError('range_too_large', `This range covers ${cover.length} buckets; at most ${MAX_KEYS}.`, { status: 400 });
-  // Each bucket's own top list is cut at a generous depth so members just outside one bucket's
-  // top can still add up to a place in the overall top.
-  const depth = Math.max(q.limit * 4, 50);
-  const lists = await store.readTop(cover.map((b) => topKey(q.pipelineId, q.viewId, b.res, b.start, q.what)), depth);
-  const sums = new Map<string, number>();
-  for (const list of lists) for (const { member, score } of list) sums.set(member, (sums.get(member) ?? 0) + score);
-  const top = [...sums].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1)).slice(0, q.limit);
-  return { from: Math.floor(q.from / HOUR) * HOUR, to: Math.ceil(q.to / HOUR) * HOUR, top };
+  const r = (await queryStats(store, { pipelineId: q.pipelineId, viewId: q.viewId, from: q.from, to: q.to, groupBy: q.what, limit: q.limit })) as BreakdownResult;
+  return { from: r.from, to: r.to, top: r.breakdown };
 }

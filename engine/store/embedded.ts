@@ -48,7 +48,7 @@ export class EmbeddedStore implements Store {
         if (!m || m[1] !== String(c.expectedOffset)) return { applied: false };
       }
     }
-    for (const i of batch.increments) {
+    for (const i of batch.increments ?? []) {
       const cur = this.typed(i.key, 'hash', now)?.hash.get(i.field);
       if (typeof cur === 'string' && Number.isNaN(Number(cur))) {
         throw new WeirError(
@@ -62,7 +62,7 @@ export class EmbeddedStore implements Store {
     for (const h of batch.hllAdds ?? []) this.typed(h.key, 'hll', now);
     for (const z of batch.zincrs ?? []) this.typed(z.key, 'zset', now);
 
-    const incs = batch.increments;
+    const incs = batch.increments ?? [];
     let lastKey: string | undefined;
     let hash: Map<string, string | number> | undefined;
     for (let k = 0; k < incs.length; k++) {
@@ -163,6 +163,39 @@ export class EmbeddedStore implements Store {
         .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0))
         .slice(0, limit)
         .map(([member, score]) => ({ member, score }));
+    });
+  }
+
+  async readSortedSets(keys: string[]): Promise<Record<string, number>[]> {
+    this.assertOpen();
+    const now = Date.now();
+    return keys.map((k) => {
+      const out: Record<string, number> = {};
+      const zset = this.typed(k, 'zset', now)?.zset;
+      if (zset) for (const [member, score] of zset) out[member] = score;
+      return out;
+    });
+  }
+
+  async unionSortedSets(keys: string[], weights?: number[]): Promise<Map<string, number>> {
+    this.assertOpen();
+    if (weights && weights.length !== keys.length) throw new WeirError('invalid_store_read', `unionSortedSets: ${keys.length} keys but ${weights.length} weights.`, { status: 500 });
+    const now = Date.now();
+    const out = new Map<string, number>();
+    keys.forEach((k, i) => {
+      const zset = this.typed(k, 'zset', now)?.zset;
+      const w = weights?.[i] ?? 1;
+      if (zset) for (const [member, score] of zset) out.set(member, (out.get(member) ?? 0) + w * score);
+    });
+    return out;
+  }
+
+  async scoresOf(keys: string[], members: string[]): Promise<number[][]> {
+    this.assertOpen();
+    const now = Date.now();
+    return keys.map((k) => {
+      const zset = this.typed(k, 'zset', now)?.zset;
+      return members.map((m) => zset?.get(m) ?? 0);
     });
   }
 

@@ -25,8 +25,12 @@ import type { AtomicBatch, Checkpoint, Store } from './types';
  *                                                 and nFloat (field, by) pairs for HINCRBYFLOAT
  *   nExpire, then per expiry: k, seconds
  *   nPushes, then per push: k, max, nValues, values…
- *   nHll, then per HyperLogLog: k, nValues, values…                (PFADD)
- *   nZsets, then per sorted set: k, nMembers, then (member, by) pairs (ZINCRBY)
+ *   nHll, then per HyperLogLog: k, nValues, form, then the values   (PFADD)
+ *   nZsets, then per sorted set: k, nMembers, form, then the (member, by) pairs (ZINCRBY)
+ *     form 'p' (packed): the values (members; increments) joined by "\n" in one argument (two);
+ *     form 'a': one argument each, for the rare batch with a "\n" inside a value.
+ *   Packing matters on the client: a batch of 5,000 visits carries ~20,000 values, and ioredis
+ *   spends far more per argument than per byte (~15% of a worker's CPU went there).
  *   hasNotice ('0' | '1'), then channel, message
  * Everything is read with loops and offsets, never unpack(): batches carry tens of thousands of
  * increments, far beyond Lua's unpack/stack limits. All checks (fencing, key types) run before the
@@ -83,7 +87,7 @@ a = a + 1
 for h = 1, nh do
   local err = wrongtype(KEYS[tonumber(ARGV[a])], 'string')
   if err then return err end
-  a = a + 2 + tonumber(ARGV[a + 1])
+  if ARGV[a + 2] == 'p' then a = a + 4 else a = a + 3 + tonumber(ARGV[a + 1]) end
 end
 local zAt = a
 local nz = tonumber(ARGV[a])
@@ -91,7 +95,7 @@ a = a + 1
 for z = 1, nz do
   local err = wrongtype(KEYS[tonumber(ARGV[a])], 'zset')
   if err then return err end
-  a = a + 2 + 2 * tonumber(ARGV[a + 1])
+  if ARGV[a + 2] == 'p' then a = a + 5 else a = a + 3 + 2 * tonumber(ARGV[a + 1]) end
 end
 local noticeAt = a
 
@@ -129,31 +133,63 @@ for p = 1, np do
   if nv > 0 then redis.call('LTRIM', key, 0, max - 1) end
 end
 
+-- The n values of a packed argument, in order: the text between newlines.
+local function unpacked(text, n)
+  local out = {}
+  local pos = 1
+  for i = 1, n do
+    local stop = string.find(text, '\\n', pos, true) or (#text + 1)
+    out[i] = string.sub(text, pos, stop - 1)
+    pos = stop + 1
+  end
+  return out
+end
+
 a = hllAt + 1
 for h = 1, nh do
   local key = KEYS[tonumber(ARGV[a])]
   local nv = tonumber(ARGV[a + 1])
-  a = a + 2
+  local values
+  if ARGV[a + 2] == 'p' then
+    values = unpacked(ARGV[a + 3], nv)
+    a = a + 4
+  else
+    values = {}
+    for j = 1, nv do values[j] = ARGV[a + 2 + j] end
+    a = a + 3 + nv
+  end
   -- PFADD in chunks: a call's arguments live on the Lua stack.
   local i = 0
   while i < nv do
     local n = math.min(500, nv - i)
     local args = {}
-    for j = 1, n do args[j] = ARGV[a + i + j - 1] end
+    for j = 1, n do args[j] = values[i + j] end
     redis.call('PFADD', key, unpack(args))
     i = i + n
   end
-  a = a + nv
 end
 
 a = zAt + 1
 for z = 1, nz do
   local key = KEYS[tonumber(ARGV[a])]
   local nm = tonumber(ARGV[a + 1])
-  a = a + 2
-  for i = 1, nm do
-    redis.call('ZINCRBY', key, ARGV[a + 1], ARGV[a])
-    a = a + 2
+  if ARGV[a + 2] == 'p' then
+    local members, bys = ARGV[a + 3], ARGV[a + 4]
+    local mp, bp = 1, 1
+    for i = 1, nm do
+      local me = string.find(members, '\\n', mp, true) or (#members + 1)
+      local be = string.find(bys, '\\n', bp, true) or (#bys + 1)
+      redis.call('ZINCRBY', key, string.sub(bys, bp, be - 1), string.sub(members, mp, me - 1))
+      mp = me + 1
+      bp = be + 1
+    end
+    a = a + 5
+  else
+    a = a + 3
+    for i = 1, nm do
+      redis.call('ZINCRBY', key, ARGV[a + 1], ARGV[a])
+      a = a + 2
+    end
   end
 end
 
@@ -208,7 +244,7 @@ export function encodeApplyAtomic(batch: AtomicBatch): { keys: string[]; argv: A
   }
 
   const groups = new Map<string, { ints: Arg[]; floats: Arg[] }>();
-  const incs = batch.increments;
+  const incs = batch.increments ?? [];
   for (let i = 0; i < incs.length; i++) {
     const inc = incs[i];
     let g = groups.get(inc.key);
@@ -242,14 +278,34 @@ export function encodeApplyAtomic(batch: AtomicBatch): { keys: string[]; argv: A
   argv.push(hll.length);
   for (const h of hll) {
     argv.push(k(h.key), h.values.length);
-    for (const v of h.values) argv.push(v);
+    const packed = h.values.join('\n');
+    // Packable unless a value holds the separator (then the count of parts would not match).
+    if (h.values.length > 0 && !h.values.some((v) => v.includes('\n'))) argv.push('p', packed);
+    else {
+      argv.push('a');
+      for (const v of h.values) argv.push(v);
+    }
   }
 
   const zsets = batch.zincrs ?? [];
   argv.push(zsets.length);
   for (const z of zsets) {
-    argv.push(k(z.key), z.members.length);
-    for (const m of z.members) argv.push(m.member, m.by);
+    const ms = z.members;
+    argv.push(k(z.key), ms.length);
+    let members = '';
+    let bys = '';
+    let packable = ms.length > 0;
+    for (let i = 0; i < ms.length && packable; i++) {
+      const m = ms[i].member;
+      if (m.includes('\n')) packable = false;
+      members += i === 0 ? m : `\n${m}`;
+      bys += i === 0 ? String(ms[i].by) : `\n${ms[i].by}`;
+    }
+    if (packable) argv.push('p', members, bys);
+    else {
+      argv.push('a');
+      for (const m of ms) argv.push(m.member, m.by);
+    }
   }
 
   if (batch.notice) argv.push('1', batch.notice.channel, batch.notice.message);
@@ -356,6 +412,48 @@ export class RedisStore implements Store {
       const out: { member: string; score: number }[] = [];
       for (let i = 0; i < flat.length; i += 2) out.push({ member: flat[i], score: Number(flat[i + 1]) });
       return out;
+    });
+  }
+
+  async readSortedSets(keys: string[]): Promise<Record<string, number>[]> {
+    if (keys.length === 0) return [];
+    const results = await this.call(() => {
+      const p = this.redis.pipeline();
+      for (const key of keys) p.zrange(key, 0, -1, 'WITHSCORES');
+      return p.exec();
+    });
+    return (results ?? []).map(([err, raw]) => {
+      if (err) throw this.toError(err);
+      const flat = raw as string[];
+      const out: Record<string, number> = {};
+      for (let i = 0; i < flat.length; i += 2) out[flat[i]] = Number(flat[i + 1]);
+      return out;
+    });
+  }
+
+  async unionSortedSets(keys: string[], weights?: number[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (keys.length === 0) return out;
+    if (weights && weights.length !== keys.length) throw new WeirError('invalid_store_read', `unionSortedSets: ${keys.length} keys but ${weights.length} weights.`, { status: 500 });
+    // ZUNION (Redis ≥ 6.2) sums in the server: the reply holds each distinct member once, however
+    // many sets (buckets) it is in.
+    const args = [String(keys.length), ...keys, ...(weights ? ['WEIGHTS', ...weights.map(String)] : []), 'WITHSCORES'];
+    const flat = await this.call(() => this.redis.call('ZUNION', ...args) as Promise<string[]>);
+    for (let i = 0; i < flat.length; i += 2) out.set(flat[i], Number(flat[i + 1]));
+    return out;
+  }
+
+  async scoresOf(keys: string[], members: string[]): Promise<number[][]> {
+    if (keys.length === 0) return [];
+    if (members.length === 0) return keys.map(() => []);
+    const results = await this.call(() => {
+      const p = this.redis.pipeline();
+      for (const key of keys) p.zmscore(key, ...members);
+      return p.exec();
+    });
+    return (results ?? []).map(([err, raw]) => {
+      if (err) throw this.toError(err);
+      return (raw as (string | null)[]).map((s) => (s === null ? 0 : Number(s)));
     });
   }
 

@@ -62,10 +62,10 @@ function withReadCounter(store: Store) {
   const calls: string[][] = [];
   const spy = new Proxy(store, {
     get(target, prop) {
-      if (prop === 'readHashes') {
-        return (keys: string[]) => {
+      if (prop === 'unionSortedSets' || prop === 'readSortedSets' || prop === 'scoresOf' || prop === 'readHashes') {
+        return (keys: string[], ...rest: unknown[]) => {
           calls.push(keys);
-          return target.readHashes(keys);
+          return (target[prop] as (...a: unknown[]) => unknown).call(target, keys, ...rest);
         };
       }
       const v = Reflect.get(target, prop);
@@ -127,14 +127,17 @@ export function statsQueryChecks(name: string, makeStore: () => Store | Promise<
             { key: 'blog', count: 2 + 4 + 16 },
           ],
           total: 62,
+          other: 0,
         });
         expect(calls).toHaveLength(1);
-        // 30 minutes before midnight + 1 whole day + 45 minutes after the next midnight.
-        expect(calls[0]).toHaveLength(30 + 1 + 45);
-        expect(calls[0].filter((k) => k.includes(':d:'))).toEqual([`weir:{${pid}}:main:d:${D}`]);
+        // 30 minutes before midnight + 1 whole day + the 45 minutes after the next midnight read as
+        // their hour minus its last 15 minutes.
+        expect(calls[0]).toHaveLength(30 + 1 + 1 + 15);
+        expect(calls[0].filter((k) => k.includes(':d:'))).toEqual([`weir:{${pid}}:main:d:${D}:t`]);
+        expect(calls[0].filter((k) => k.includes(':h:'))).toEqual([`weir:{${pid}}:main:h:${D + DAY}:t`]);
       });
 
-      it('covers whole hours from hour buckets and the edges from minutes', async () => {
+      it('covers whole hours from hour buckets and the edges from minutes, or from their hour minus the other minutes', async () => {
         const { spy, calls } = withReadCounter(store);
         const r = (await queryStats(
           spy,
@@ -142,8 +145,9 @@ export function statsQueryChecks(name: string, makeStore: () => Store | Promise<
         )) as BreakdownResult;
         expect(r.breakdown).toEqual([{ key: 'm', count: 1 + 2 + 4 + 8 }]);
         expect(r.total).toBe(15);
-        expect(calls[0]).toHaveLength(43 + 2 + 5);
-        expect(calls[0].filter((k) => k.includes(':h:'))).toHaveLength(2);
+        // 10:17–11:00 as the 10:00 hour minus 10:00–10:17, then 2 whole hours, then 13:00–13:05.
+        expect(calls[0]).toHaveLength(1 + 17 + 2 + 5);
+        expect(calls[0].filter((k) => k.includes(':h:'))).toHaveLength(3);
       });
 
       it('rounds from down and to up to whole minutes', async () => {
@@ -169,6 +173,14 @@ export function statsQueryChecks(name: string, makeStore: () => Store | Promise<
             Object.fromEntries(expected),
           );
         }
+      });
+
+      it('reads one sorted set of the asked dimension per bucket: the module\'s, or the all-modules rollup', async () => {
+        const { spy, calls } = withReadCounter(store);
+        await queryStats(spy, q({ groupBy: 'country', from: D, to: D + DAY }));
+        await queryStats(spy, q({ groupBy: 'country', from: D, to: D + DAY, filter: { module: 'a|b' } }));
+        await queryStats(spy, q({ groupBy: 'module', from: D, to: D + DAY, granularity: 'day' }));
+        expect(calls).toEqual([[`weir:{${pid}}:main:d:${D}:country`], [`weir:{${pid}}:main:d:${D}:country:a¦b`], [`weir:{${pid}}:main:d:${D}:t`]]);
       });
 
       it('groups by a dimension, across modules or within one (filter)', async () => {
@@ -208,7 +220,9 @@ export function statsQueryChecks(name: string, makeStore: () => Store | Promise<
         expect(await breakdown({ from: String(D), to: String(D + DAY), limit: 1 })).toMatchObject({
           breakdown: [{ key: 'blog', count: 20 }],
           total: 28,
+          other: 8,
         });
+        expect(await breakdown({ from: String(D), to: String(D + DAY), limit: 2 })).toMatchObject({ total: 28, other: 0 });
       });
     });
 
@@ -245,10 +259,20 @@ export function statsQueryChecks(name: string, makeStore: () => Store | Promise<
           { key: 'blog', points: [[D + 23 * HOUR + 58 * MIN, 0], [D + 23 * HOUR + 59 * MIN, 16], [D + DAY, 0]] },
         ]);
         expect(calls).toEqual([[
-          `weir:{${pid}}:main:m:${D + 23 * HOUR + 58 * MIN}`,
-          `weir:{${pid}}:main:m:${D + 23 * HOUR + 59 * MIN}`,
-          `weir:{${pid}}:main:m:${D + DAY}`,
+          `weir:{${pid}}:main:m:${D + 23 * HOUR + 58 * MIN}:t`,
+          `weir:{${pid}}:main:m:${D + 23 * HOUR + 59 * MIN}:t`,
+          `weir:{${pid}}:main:m:${D + DAY}:t`,
         ]]);
+      });
+
+      it('ranks series in the store when limited, then reads only the top keys per bucket', async () => {
+        const { spy, calls } = withReadCounter(store);
+        const r = (await queryStats(spy, q({ granularity: 'day', groupBy: 'country', from: D - DAY, to: D + 2 * DAY, limit: 1 }))) as SeriesResult;
+        expect(r.series).toEqual([{ key: 'CN', points: [[D - DAY, 3], [D, 24], [D + DAY, 64]] }]);
+        expect(calls).toHaveLength(2);
+        const filtered = (await queryStats(store, q({ granularity: 'day', from: D - DAY, to: D + 2 * DAY, filter: { module: 'shop' } }))) as SeriesResult;
+        expect(filtered.series).toEqual([{ key: 'shop', points: [[D - DAY, 0], [D, 8], [D + DAY, 32]] }]);
+        expect(((await queryStats(store, q({ granularity: 'day', from: D - DAY, to: D + 2 * DAY, filter: { module: 'nope' } }))) as SeriesResult).series).toEqual([]);
       });
 
       it('gives no series when nothing was counted', async () => {

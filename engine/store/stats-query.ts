@@ -5,11 +5,15 @@
  * - With a granularity: a time series, one point per bucket overlapping [from, to), zeros filled.
  * - Without: a breakdown of [from, to) at minute resolution, read from the fewest buckets that
  *   cover the range exactly — whole UTC days from day buckets, whole hours from hour buckets, the
- *   rest from minute buckets — so nothing is counted twice.
- * Either way: one Store.readHashes call (one round trip) of one hash per bucket, at most MAX_BUCKETS
- * buckets: the `t` hash for groupBy=module, else the dimension's hash of the filtered module or,
- * without a filter, the dimension's all-modules rollup. So the fields read are the values of one
- * dimension only (about 400 per hour bucket for regions, not the ~26k of every dimension).
+ *   rest from minute buckets, or a partial hour (day) as its whole bucket minus the minutes (hours)
+ *   outside the range when that reads fewer buckets — so nothing is counted twice.
+ * Either way it reads one sorted set per bucket (at most MAX_BUCKETS buckets): `t` for
+ * groupBy=module, else the dimension's set of the filtered module or, without a filter, the
+ * dimension's all-modules rollup. A breakdown is one ZUNION, summed in the store (with WEIGHTS −1 for
+ * the buckets an edge takes back out of a larger one): its answer has one entry per distinct value
+ * however many buckets the range covers. A series with a limit ranks by
+ * that union, then reads the top keys' scores per bucket (ZMSCORE): two round trips; without a limit
+ * it reads every bucket's set whole (one round trip).
  */
 import { z } from 'zod';
 import { WeirError } from '../spec/errors';
@@ -174,21 +178,60 @@ function cover(a: number, b: number, levels: Resolution[], emit: (res: Resolutio
   cover(e, b, finer, emit);
 }
 
-function breakdownPlan(from: number, to: number): Plan {
+interface Piece {
+  res: Resolution;
+  start: number;
+  /** +1: the bucket counts; −1: it is taken back out of a larger bucket that counts. */
+  weight: 1 | -1;
+}
+
+/**
+ * The fewest buckets whose weighted sum is exactly [a, b) (minute-aligned): whole buckets of the
+ * coarsest size inside the range, and each edge either covered by finer buckets or, when that
+ * takes fewer, as its whole enclosing bucket minus the finer buckets outside the range. E.g. the
+ * 43 minutes 10:17–11:00 are read as the 10:00 hour minus the 17 minutes 10:00–10:17.
+ */
+function weightedCover(a: number, b: number, levels: Resolution[], weight: 1 | -1): Piece[] {
+  if (a >= b) return [];
+  const [res, ...finer] = levels;
+  const size = RESOLUTIONS[res].bucketMs;
+  const all = (x: number, y: number): Piece[] => {
+    const out: Piece[] = [];
+    for (let t = x; t < y; t += size) out.push({ res, start: t, weight });
+    return out;
+  };
+  if (finer.length === 0) return all(a, b);
+  /** [x, y) inside one bucket of this size, not all of it. */
+  const edge = (x: number, y: number): Piece[] => {
+    if (x >= y) return [];
+    const direct = weightedCover(x, y, finer, weight);
+    const start = Math.floor(x / size) * size;
+    if (direct.length <= 2) return direct;
+    const minus = [
+      { res, start, weight },
+      ...weightedCover(start, x, finer, weight === 1 ? -1 : 1),
+      ...weightedCover(y, start + size, finer, weight === 1 ? -1 : 1),
+    ];
+    return minus.length < direct.length ? minus : direct;
+  };
+  const s = Math.ceil(a / size) * size;
+  const e = Math.floor(b / size) * size;
+  if (s >= e) return s === e && a < s && s < b ? [...edge(a, s), ...edge(s, b)] : edge(a, b);
+  return [...edge(a, s), ...all(s, e), ...edge(e, b)];
+}
+
+function breakdownPlan(from: number, to: number): Plan & { weights: number[] } {
   const MIN = RESOLUTIONS.m.bucketMs;
   const F = Math.floor(from / MIN) * MIN;
   const T = Math.ceil(to / MIN) * MIN;
+  // The limit counts the plain cover (arithmetic only), before any bucket is listed.
   let n = 0;
   cover(F, T, ['d', 'h', 'm'], (res, a, b) => {
     n += (b - a) / RESOLUTIONS[res].bucketMs;
   });
   if (n > MAX_BUCKETS) throw tooLarge(n, 'day/hour/minute', 'Use a shorter range.');
-  const buckets: Plan['buckets'] = [];
-  cover(F, T, ['d', 'h', 'm'], (res, a, b) => {
-    const size = RESOLUTIONS[res].bucketMs;
-    for (let t = a; t < b; t += size) buckets.push({ res, start: t });
-  });
-  return { buckets, from: F, to: T };
+  const pieces = weightedCover(F, T, ['d', 'h', 'm'], 1);
+  return { buckets: pieces.map(({ res, start }) => ({ res, start })), weights: pieces.map((p) => p.weight), from: F, to: T };
 }
 
 function seriesPlan(from: number, to: number, granularity: Granularity): Plan {
@@ -210,19 +253,16 @@ function seriesPlan(from: number, to: number, granularity: Granularity): Plan {
 }
 
 /**
- * The hash each bucket is read from, and which of its fields count: for groupBy=module the `t`
- * hash (fields are modules; with a filter only that module's field), for a dimension its hash of
- * the filtered module or its all-modules rollup (every field is a value of the dimension).
+ * The sorted set each bucket is read from, and the one member that counts when only one does: for
+ * groupBy=module the `t` set (members are modules; with a filter only that module), for a dimension
+ * its set of the filtered module or its all-modules rollup (every member is a value of the dimension).
  */
 function source(q: { pipelineId: string; viewId: string; groupBy: GroupBy }, module: string | undefined) {
   if (q.groupBy === 'module') {
-    return {
-      key: (b: Plan['buckets'][number]) => counterKey(q.pipelineId, q.viewId, b.res, b.start, 't', null),
-      match: module === undefined ? undefined : (f: string) => f === module,
-    };
+    return { key: (b: Plan['buckets'][number]) => counterKey(q.pipelineId, q.viewId, b.res, b.start, 't', null), only: module };
   }
   const dim = q.groupBy;
-  return { key: (b: Plan['buckets'][number]) => counterKey(q.pipelineId, q.viewId, b.res, b.start, dim, module ?? null), match: undefined };
+  return { key: (b: Plan['buckets'][number]) => counterKey(q.pipelineId, q.viewId, b.res, b.start, dim, module ?? null), only: undefined };
 }
 
 const byCountDesc = <T extends { key: string }>(count: (x: T) => number) => (a: T, b: T) =>
@@ -232,34 +272,51 @@ export async function queryStats(store: Store, query: StatsQuery): Promise<Stats
   const q = parseQuery(query);
   if (q.to <= q.from) throw invalid('to', query.to, `to must be after from (${q.from}).`);
   const module = q.filter?.module === undefined ? undefined : encodeValue(q.filter.module);
-  const { key, match } = source(q, module);
+  const { key, only } = source(q, module);
 
   if (q.granularity) {
     const plan = seriesPlan(q.from, q.to, q.granularity);
-    const hashes = await store.readHashes(plan.buckets.map(key));
+    const keys = plan.buckets.map(key);
     const size = RESOLUTIONS[RES_OF[q.granularity]].bucketMs;
-    const byKey = new Map<string, { key: string; total: number; values: number[] }>();
-    for (let i = 0; i < hashes.length; i++) {
-      const h = hashes[i];
-      for (const f in h) {
-        if (match !== undefined && !match(f)) continue;
-        let s = byKey.get(f);
-        if (!s) {
-          s = { key: f, total: 0, values: new Array<number>(hashes.length).fill(0) };
-          byKey.set(f, s);
-        }
-        s.values[i] += h[f];
-        s.total += h[f];
+    let series: { key: string; total: number; values: number[] }[];
+    if (only !== undefined || q.limit !== undefined) {
+      // Rank in the store, then read only the listed keys' scores per bucket.
+      let members: string[];
+      if (only !== undefined) members = [only];
+      else {
+        const ranked = [...(await store.unionSortedSets(keys))].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+        members = ranked.slice(0, q.limit).map(([m]) => m);
       }
+      const scores = await store.scoresOf(keys, members);
+      series = members.map((m, j) => {
+        const values = scores.map((row) => row[j]);
+        return { key: m, total: values.reduce((a, b) => a + b, 0), values };
+      });
+      if (only !== undefined && series[0].total === 0) series = [];
+    } else {
+      const sets = await store.readSortedSets(keys);
+      const byKey = new Map<string, { key: string; total: number; values: number[] }>();
+      for (let i = 0; i < sets.length; i++) {
+        const h = sets[i];
+        for (const f in h) {
+          let s = byKey.get(f);
+          if (!s) {
+            s = { key: f, total: 0, values: new Array<number>(sets.length).fill(0) };
+            byKey.set(f, s);
+          }
+          s.values[i] += h[f];
+          s.total += h[f];
+        }
+      }
+      series = [...byKey.values()];
     }
-    let sorted = [...byKey.values()].sort(byCountDesc((s) => s.total));
-    if (q.limit !== undefined) sorted = sorted.slice(0, q.limit);
+    series.sort(byCountDesc((s) => s.total));
     return {
       groupBy: q.groupBy,
       granularity: q.granularity,
       from: plan.from,
       to: plan.to,
-      series: sorted.map((s) => ({
+      series: series.map((s) => ({
         key: s.key,
         points: s.values.map((n, i): [number, number] => [plan.from + i * size, n]),
       })),
@@ -267,17 +324,16 @@ export async function queryStats(store: Store, query: StatsQuery): Promise<Stats
   }
 
   const plan = breakdownPlan(q.from, q.to);
-  const hashes = await store.readHashes(plan.buckets.map(key));
-  const counts = new Map<string, number>();
+  const union = await store.unionSortedSets(plan.buckets.map(key), plan.weights.some((w) => w < 0) ? plan.weights : undefined);
   let total = 0;
-  for (const h of hashes) {
-    for (const f in h) {
-      if (match !== undefined && !match(f)) continue;
-      counts.set(f, (counts.get(f) ?? 0) + h[f]);
-      total += h[f];
-    }
+  let breakdown: { key: string; count: number }[] = [];
+  for (const [k, count] of union) {
+    // A value seen only in buckets taken back out sums to 0: not in the range.
+    if (count === 0 || (only !== undefined && k !== only)) continue;
+    breakdown.push({ key: k, count });
+    total += count;
   }
-  let breakdown = [...counts].map(([key, count]) => ({ key, count })).sort(byCountDesc((x) => x.count));
+  breakdown.sort(byCountDesc((x) => x.count));
   let other = 0;
   if (q.limit !== undefined && breakdown.length > q.limit) {
     for (let i = q.limit; i < breakdown.length; i++) other += breakdown[i].count;

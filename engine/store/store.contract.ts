@@ -329,6 +329,56 @@ export function storeContract(name: string, makeStore: () => Store | Promise<Sto
       ]);
     });
 
+    it('reads sorted sets whole, sums their union in one call, and reads chosen scores', async () => {
+      const p = ns();
+      await store.applyAtomic({
+        checkpoints: [],
+        zincrs: [
+          { key: `${p}a`, members: [{ member: 'CN', by: 5 }, { member: 'US', by: 2 }, { member: 'a b|c', by: 1 }] },
+          { key: `${p}b`, members: [{ member: 'US', by: 4 }, { member: 'JP', by: 0.5 }] },
+        ],
+        expire: [{ key: `${p}a`, seconds: 60 }],
+      });
+      expect(await store.readSortedSets([`${p}a`, `${p}none`, `${p}b`])).toEqual([{ CN: 5, US: 2, 'a b|c': 1 }, {}, { US: 4, JP: 0.5 }]);
+      expect(await store.readSortedSets([])).toEqual([]);
+      expect(new Map([...(await store.unionSortedSets([`${p}a`, `${p}b`, `${p}none`]))].sort())).toEqual(
+        new Map([['CN', 5], ['JP', 0.5], ['US', 6], ['a b|c', 1]]),
+      );
+      expect((await store.unionSortedSets([])).size).toBe(0);
+      // Weights multiply each set's scores first: a − b takes b back out of a.
+      expect(new Map([...(await store.unionSortedSets([`${p}a`, `${p}b`], [1, -1]))].sort())).toEqual(
+        new Map([['CN', 5], ['JP', -0.5], ['US', -2], ['a b|c', 1]]),
+      );
+      expect(await store.scoresOf([`${p}a`, `${p}b`, `${p}none`], ['US', 'CN', 'XX'])).toEqual([[2, 5, 0], [4, 0, 0], [0, 0, 0]]);
+      expect(await store.scoresOf([`${p}a`], [])).toEqual([[]]);
+      // Large unions stay one call (a 24-hour breakdown covers ~85 buckets; MAX_BUCKETS is 5,000).
+      const many = Array.from({ length: 3000 }, (_, i) => `${p}m${i}`);
+      await store.applyAtomic({ checkpoints: [], zincrs: many.slice(0, 2).map((key) => ({ key, members: [{ member: 'x', by: 1 }] })) });
+      expect([...(await store.unionSortedSets(many))]).toEqual([['x', 2]]);
+    });
+
+    it('increments any member: empty, with newlines, fractional, many at once', async () => {
+      const p = ns();
+      const many = Array.from({ length: 5000 }, (_, i) => ({ member: `v${i % 2500}`, by: 1 }));
+      await store.applyAtomic({
+        checkpoints: [],
+        zincrs: [
+          { key: `${p}z`, members: [{ member: '', by: 2 }, { member: 'a b', by: 0.25 }, { member: 'x', by: -1 }] },
+          { key: `${p}nl`, members: [{ member: 'line\nbreak', by: 3 }, { member: 'plain', by: 1 }] },
+          { key: `${p}none`, members: [] },
+          { key: `${p}many`, members: many },
+        ],
+        hllAdds: [{ key: `${p}u`, values: ['a', 'b\nc', ''] }, { key: `${p}u2`, values: [] }],
+      });
+      const [z, nl, none, big] = await store.readSortedSets([`${p}z`, `${p}nl`, `${p}none`, `${p}many`]);
+      expect(z).toEqual({ '': 2, 'a b': 0.25, x: -1 });
+      expect(nl).toEqual({ 'line\nbreak': 3, plain: 1 });
+      expect(none).toEqual({});
+      expect(Object.keys(big)).toHaveLength(2500);
+      expect(Object.values(big).every((n) => n === 2)).toBe(true);
+      expect(await store.countUnique([`${p}u`])).toBe(3);
+    });
+
     it('fences HyperLogLog and sorted-set writes with the rest of the batch', async () => {
       const p = ns();
       const key = `${p}ckpt`;

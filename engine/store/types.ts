@@ -33,14 +33,15 @@ export interface CheckpointWrite extends Checkpoint {
 
 export interface AtomicBatch {
   checkpoints: CheckpointWrite[];
-  increments: HashIncrement[];
+  /** Hash-field increments (HINCRBY, or HINCRBYFLOAT for fractions). */
+  increments?: HashIncrement[];
   /** Keys to (re)set a TTL on, in seconds. */
   expire?: { key: string; seconds: number }[];
   /** Entries pushed to the head of capped lists (dead letters, recent events). */
   pushes?: { key: string; values: string[]; max: number }[];
   /** Elements added to HyperLogLogs (unique visitors); PFADD. */
   hllAdds?: { key: string; values: string[] }[];
-  /** Sorted-set increments (top-N modules and regions); ZINCRBY. */
+  /** Sorted-set increments (the counters of the serving views, view-keys.ts); ZINCRBY. */
   zincrs?: { key: string; members: { member: string; by: number }[] }[];
   /** Published after the write commits. */
   notice?: { channel: string; message: string };
@@ -67,6 +68,16 @@ export interface Store {
   countUnique(keys: string[]): Promise<number>;
   /** ZRANGE … REV WITHSCORES of many sorted sets, the top `limit` of each, in one round trip. */
   readTop(keys: string[], limit: number): Promise<{ member: string; score: number }[][]>;
+  /** Every member and score of many sorted sets (ZRANGE 0 -1 WITHSCORES), in one round trip; a missing key gives {}. */
+  readSortedSets(keys: string[]): Promise<Record<string, number>[]>;
+  /**
+   * The union of sorted sets with each member's scores summed (ZUNION … WITHSCORES), each set's
+   * scores multiplied by its weight first (default 1), computed by the store: one round trip whose
+   * answer has one entry per distinct member. Missing keys count as empty.
+   */
+  unionSortedSets(keys: string[], weights?: number[]): Promise<Map<string, number>>;
+  /** The scores of `members` in each of `keys` (ZMSCORE; 0 where absent), in one round trip. */
+  scoresOf(keys: string[], members: string[]): Promise<number[][]>;
   /** Deletes every key starting with prefix (views rebuild, pipeline delete). */
   deletePrefix(prefix: string): Promise<number>;
   publish(channel: string, message: string): Promise<void>;

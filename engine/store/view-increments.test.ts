@@ -5,21 +5,21 @@ import { countIncrements, type WindowCount } from './view-increments';
 const D = Date.UTC(2024, 4, 1); // a UTC day start
 const MIN = 60_000;
 const HOUR = 3_600_000;
-const key = (res: string, t: number) => `weir:{p1}:visits:${res}:${t}`;
+const key = (res: string, t: number, suffix = 't') => `weir:{p1}:visits:${res}:${t}:${suffix}`;
 
-/** Increments as a sorted "key field by" list: order inside a batch carries no meaning. */
-const lines = (incs: { key: string; field: string; by: number }[]) =>
-  incs.map((i) => `${i.key} ${i.field} ${i.by}`).sort();
+/** Sorted-set increments as a sorted "key member by" list: order inside a batch carries no meaning. */
+const lines = (zincrs: { key: string; members: { member: string; by: number }[] }[]) =>
+  zincrs.flatMap((z) => z.members.map((m) => `${z.key} ${m.member} ${m.by}`)).sort();
 
 describe('countIncrements', () => {
   it('writes each count to its minute bucket and rolls it up into hour and day', () => {
     const counts: WindowCount[] = [{ windowStart: D + 10 * HOUR + 17 * MIN, module: 'blog', dim: 't', value: '', n: 3 }];
-    const { increments, expire } = countIncrements('p1', 'visits', counts);
-    expect(lines(increments)).toEqual(
+    const { zincrs, expire } = countIncrements('p1', 'visits', counts);
+    expect(lines(zincrs)).toEqual(
       [
-        `${key('m', D + 10 * HOUR + 17 * MIN)} t|blog| 3`,
-        `${key('h', D + 10 * HOUR)} t|blog| 3`,
-        `${key('d', D)} t|blog| 3`,
+        `${key('m', D + 10 * HOUR + 17 * MIN)} blog 3`,
+        `${key('h', D + 10 * HOUR)} blog 3`,
+        `${key('d', D)} blog 3`,
       ].sort(),
     );
     expect(expire).toEqual([
@@ -42,37 +42,40 @@ describe('countIncrements', () => {
       { windowStart: m3, module: 'shop', dim: 't', value: 'ignored', n: 1 },
       { windowStart: m3, module: 'shop', dim: 't', value: '', n: 0 },
     ];
-    const { increments, expire } = countIncrements('p1', 'visits', counts);
-    expect(lines(increments)).toEqual(
+    const { zincrs, expire } = countIncrements('p1', 'visits', counts);
+    // Each dimension count goes to its module's hash and to the all-modules rollup of the dimension.
+    const expected = [
+      ['m', m1, 'city', 'blog', 'Shanghai', 7],
+      ['m', m2, 'city', 'blog', 'Shanghai', 1],
+      ['m', m3, 'city', 'blog', 'Shanghai', 4],
+      ['m', m3, 'browser', 'shop', 'Fire¦fox', 1],
+      ['h', D + 10 * HOUR, 'city', 'blog', 'Shanghai', 8],
+      ['h', D + 11 * HOUR, 'city', 'blog', 'Shanghai', 4],
+      ['h', D + 11 * HOUR, 'browser', 'shop', 'Fire¦fox', 1],
+      ['d', D, 'city', 'blog', 'Shanghai', 12],
+      ['d', D, 'browser', 'shop', 'Fire¦fox', 1],
+    ] as const;
+    expect(lines(zincrs)).toEqual(
       [
-        `${key('m', m1)} city|blog|Shanghai 7`,
-        `${key('m', m2)} city|blog|Shanghai 1`,
-        `${key('m', m3)} city|blog|Shanghai 4`,
-        `${key('m', m3)} browser|shop|Fire¦fox 1`,
-        `${key('m', m3)} t|shop| 1`,
-        `${key('h', D + 10 * HOUR)} city|blog|Shanghai 8`,
-        `${key('h', D + 11 * HOUR)} city|blog|Shanghai 4`,
-        `${key('h', D + 11 * HOUR)} browser|shop|Fire¦fox 1`,
-        `${key('h', D + 11 * HOUR)} t|shop| 1`,
-        `${key('d', D)} city|blog|Shanghai 12`,
-        `${key('d', D)} browser|shop|Fire¦fox 1`,
-        `${key('d', D)} t|shop| 1`,
+        ...expected.flatMap(([res, t, dim, mod, value, n]) => [`${key(res, t, `${dim}:${mod}`)} ${value} ${n}`, `${key(res, t, dim)} ${value} ${n}`]),
+        `${key('m', m3)} shop 1`,
+        `${key('h', D + 11 * HOUR)} shop 1`,
+        `${key('d', D)} shop 1`,
       ].sort(),
     );
     // One expiry per distinct key.
-    expect(expire.map((e) => e.key).sort()).toEqual(
-      [key('m', m1), key('m', m2), key('m', m3), key('h', D + 10 * HOUR), key('h', D + 11 * HOUR), key('d', D)].sort(),
-    );
+    expect(expire.map((e) => e.key)).toEqual(zincrs.map((z) => z.key));
+    expect(new Set(zincrs.map((z) => z.key)).size).toBe(zincrs.length);
   });
 
   it('floors a non-aligned windowStart to its minute and honours custom retention', () => {
-    const { increments, expire } = countIncrements(
+    const { zincrs, expire } = countIncrements(
       'p1',
       'visits',
       [{ windowStart: D + 5 * MIN + 30_000, module: 'm', dim: 't', value: '', n: 1 }],
       { m: 3600, d: 86_400 * 400 },
     );
-    expect(increments[0].key).toBe(key('m', D + 5 * MIN));
+    expect(zincrs[0].key).toBe(key('m', D + 5 * MIN));
     expect(expire).toEqual([
       { key: key('m', D + 5 * MIN), seconds: 3600 },
       { key: key('h', D), seconds: 90 * 86_400 },
@@ -81,7 +84,7 @@ describe('countIncrements', () => {
   });
 
   it('gives an empty batch for no counts', () => {
-    expect(countIncrements('p1', 'visits', [])).toEqual({ increments: [], expire: [] });
+    expect(countIncrements('p1', 'visits', [])).toEqual({ zincrs: [], expire: [] });
   });
 
   it('refuses ids that would break the key layout', () => {
@@ -98,9 +101,10 @@ describe('countIncrements', () => {
     }
     const batch = countIncrements('p1', 'visits', counts);
     expect((await store.applyAtomic({ checkpoints: [], ...batch })).applied).toBe(true);
-    const [day] = await store.readHashes([key('d', D)]);
-    expect(Object.values(day).reduce((a, b) => a + b, 0)).toBe(10_000);
-    expect(Object.keys(day)).toHaveLength(7 * 50);
+    const [all, mod3] = await store.readSortedSets([key('d', D, 'country'), key('d', D, 'country:mod3')]);
+    expect(Object.values(all).reduce((a, b) => a + b, 0)).toBe(10_000);
+    expect(Object.keys(all)).toHaveLength(50);
+    expect(Object.values(mod3).reduce((a, b) => a + b, 0)).toBe(Math.ceil((10_000 - 3) / 7));
     await store.close();
   });
 });

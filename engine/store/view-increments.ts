@@ -1,13 +1,13 @@
 /**
- * Turns windowed counts into the increments of one Store.applyAtomic batch (key layout:
- * view-keys.ts). Every count lands in its minute bucket and is rolled up into its hour and day
- * buckets, so a query reads whichever resolution covers its range most cheaply; a dimension count
- * also goes to the all-modules rollup of its dimension, so a breakdown without a module filter
- * reads one hash per bucket. Hot path: key suffixes and fields are built once per count, bucket
- * prefixes once per distinct minute.
+ * Turns windowed counts into the sorted-set increments (ZINCRBY) of one Store.applyAtomic batch
+ * (key layout: view-keys.ts). Every count lands in its minute bucket and is rolled up into its hour
+ * and day buckets, so a query reads whichever resolution covers its range most cheaply; a dimension
+ * count also goes to the all-modules rollup of its dimension, so a breakdown without a module filter
+ * reads one set per bucket. Counts of the same key and member within the batch are summed first.
+ * Hot path: key suffixes and members are built once per count, bucket prefixes once per minute.
  */
 import { WeirError } from '../spec/errors';
-import type { HashIncrement } from './types';
+import type { AtomicBatch } from './types';
 import { RESERVED_VIEW_IDS, RESOLUTIONS, bucketPrefix, encodeValue, type Dim, type Resolution } from './view-keys';
 
 export interface WindowCount {
@@ -27,17 +27,17 @@ interface Bucket {
   /** `weir:{<pid>}:<viewId>:<res>:<start>:` */
   prefix: string;
   res: Resolution;
-  /** Key suffix (`t`, `<dim>:<module>`, `<dim>`) → field → count. */
-  hashes: Map<string, Map<string, number>>;
+  /** Key suffix (`t`, `<dim>:<module>`, `<dim>`) → member → count. */
+  sets: Map<string, Map<string, number>>;
 }
 
-function add(b: Bucket, suffix: string, field: string, n: number): void {
-  let h = b.hashes.get(suffix);
+function add(b: Bucket, suffix: string, member: string, n: number): void {
+  let h = b.sets.get(suffix);
   if (h === undefined) {
     h = new Map();
-    b.hashes.set(suffix, h);
+    b.sets.set(suffix, h);
   }
-  h.set(field, (h.get(field) ?? 0) + n);
+  h.set(member, (h.get(member) ?? 0) + n);
 }
 
 const MINUTE = RESOLUTIONS.m.bucketMs;
@@ -62,7 +62,7 @@ export function countIncrements(
   viewId: string,
   counts: readonly WindowCount[],
   ttl: Retention = {},
-): { increments: HashIncrement[]; expire: { key: string; seconds: number }[] } {
+): { zincrs: Required<AtomicBatch>['zincrs']; expire: { key: string; seconds: number }[] } {
   assertViewIds(pipelineId, viewId);
   const buckets: Bucket[] = [];
   const byStart = new Map<string, Bucket>();
@@ -70,7 +70,7 @@ export function countIncrements(
     const id = `${res}${start}`;
     let b = byStart.get(id);
     if (b === undefined) {
-      b = { prefix: bucketPrefix(pipelineId, viewId, res, start), res, hashes: new Map() };
+      b = { prefix: bucketPrefix(pipelineId, viewId, res, start), res, sets: new Map() };
       byStart.set(id, b);
       buckets.push(b);
     }
@@ -128,20 +128,20 @@ export function countIncrements(
     h: ttl.h ?? RESOLUTIONS.h.ttlSeconds,
     d: ttl.d ?? RESOLUTIONS.d.ttlSeconds,
   };
-  const increments: HashIncrement[] = [];
+  const zincrs: Required<AtomicBatch>['zincrs'] = [];
   const expire: { key: string; seconds: number }[] = [];
   for (const b of buckets) {
-    for (const [suffix, fields] of b.hashes) {
-      const key = b.prefix + suffix;
-      let any = false;
-      for (const [f, by] of fields) {
+    for (const [suffix, counted] of b.sets) {
+      const members: { member: string; by: number }[] = [];
+      for (const [member, by] of counted) {
         // Counts that cancel out (corrections) need no write.
-        if (by === 0) continue;
-        increments.push({ key, field: f, by });
-        any = true;
+        if (by !== 0) members.push({ member, by });
       }
-      if (any) expire.push({ key, seconds: seconds[b.res] });
+      if (members.length === 0) continue;
+      const key = b.prefix + suffix;
+      zincrs.push({ key, members });
+      expire.push({ key, seconds: seconds[b.res] });
     }
   }
-  return { increments, expire };
+  return { zincrs, expire };
 }

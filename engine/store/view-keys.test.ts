@@ -7,8 +7,7 @@ import {
   counterKey,
   deadLetterKey,
   encodeValue,
-  field,
-  parseField,
+  parseCounterKey,
   pipelinePrefix,
 } from './view-keys';
 
@@ -17,13 +16,17 @@ const T = Date.UTC(2024, 4, 1, 10, 17, 42, 123); // 2024-05-01T10:17:42.123Z
 describe('view keys', () => {
   it('builds the documented keys, all under the pipeline hash tag', () => {
     const keys = [
-      counterKey('site', 'visits', 'm', 1714558620000),
+      counterKey('site', 'visits', 'm', 1714558620000, 't', null),
+      counterKey('site', 'visits', 'h', 1714557600000, 'city', 'blog'),
+      counterKey('site', 'visits', 'd', 1714521600000, 'country+browser', null),
       checkpointKey('site', 'job-1'),
       deadLetterKey('site'),
       changesChannel('site'),
     ];
     expect(keys).toEqual([
-      'weir:{site}:visits:m:1714558620000',
+      'weir:{site}:visits:m:1714558620000:t',
+      'weir:{site}:visits:h:1714557600000:city:blog',
+      'weir:{site}:visits:d:1714521600000:country+browser',
       'weir:{site}:ckpt:job-1',
       'weir:{site}:dead',
       'weir:{site}:changes',
@@ -55,15 +58,16 @@ describe('view keys', () => {
     expect(encodeValue(input)).toBe(out);
   });
 
-  it('builds fields that always parse back into three parts', () => {
-    expect(field('t', 'blog', 'ignored')).toBe('t|blog|');
-    expect(field('city', 'blog', 'Shanghai')).toBe('city|blog|Shanghai');
-    expect(field('browser', 'a|b', 'x|y\nz')).toBe('browser|a¦b|x¦y z');
-    expect(parseField('browser|a¦b|x¦y z')).toEqual({ dim: 'browser', module: 'a¦b', value: 'x¦y z' });
-    expect(parseField('t|blog|')).toEqual({ dim: 't', module: 'blog', value: '' });
-    expect(parseField('country||')).toEqual({ dim: 'country', module: '', value: '' });
-    expect(parseField('nodim')).toBeNull();
-    expect(parseField('t|only')).toBeNull();
-    expect(parseField('referrer|blog|x')).toBeNull();
+  it('puts the module last in a counter key, encoded, and parses keys back', () => {
+    expect(counterKey('p', 'v', 'm', 0, 't', 'ignored')).toBe('weir:{p}:v:m:0:t');
+    expect(counterKey('p', 'v', 'm', 0, 'browser', 'a|b:c\n')).toBe('weir:{p}:v:m:0:browser:a¦b:c ');
+    expect(parseCounterKey('weir:{p}:v:m:0:browser:a¦b:c ')).toEqual({ pipelineId: 'p', viewId: 'v', res: 'm', bucketStartMs: 0, dim: 'browser', module: 'a¦b:c ' });
+    expect(parseCounterKey('weir:{p}:v:h:3600000:t')).toMatchObject({ dim: 't', module: null });
+    expect(parseCounterKey('weir:{p}:v:d:0:country+browser')).toMatchObject({ dim: 'country+browser', module: null });
+    expect(parseCounterKey('weir:{p}:v:d:0:region:')).toMatchObject({ dim: 'region', module: '' });
+    expect(parseCounterKey('weir:{p}:v:d:0:referrer:x')).toBeNull();
+    expect(parseCounterKey('weir:{p}:v:d:0:t:x')).toBeNull();
+    expect(parseCounterKey('weir:{p}:v:u:h:0:news')).toBeNull();
+    expect(parseCounterKey('weir:{p}:ckpt:visits')).toBeNull();
   });
 });

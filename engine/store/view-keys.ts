@@ -4,11 +4,12 @@
  * Every key of a pipeline carries the hash tag `{<pipelineId>}`, so all of a pipeline's keys sit in
  * one Redis Cluster slot and one Lua script (Store.applyAtomic) may touch them together.
  *
- * Counters: one hash per (resolution, bucket, dimension, module), the dimension's values as fields,
- * so a query reads only the dimension (and module) it asks for:
- *   weir:{<pid>}:<viewId>:<res>:<bucketStartMs>:t                  field <module>: events of the module
- *   weir:{<pid>}:<viewId>:<res>:<bucketStartMs>:<dim>:<module>     field <value>: events of the module by value
- *   weir:{<pid>}:<viewId>:<res>:<bucketStartMs>:<dim>              field <value>: all modules together (rollup)
+ * Counters: one sorted set per (resolution, bucket, dimension, module), member = the dimension's
+ * value, score = events, so a query reads only the dimension (and module) it asks for, and the store
+ * itself sums a range's buckets (ZUNION) into one entry per value:
+ *   weir:{<pid>}:<viewId>:<res>:<bucketStartMs>:t                  member <module>: events of the module
+ *   weir:{<pid>}:<viewId>:<res>:<bucketStartMs>:<dim>:<module>     member <value>: events of the module by value
+ *   weir:{<pid>}:<viewId>:<res>:<bucketStartMs>:<dim>              member <value>: all modules together (rollup)
  *       res = m (minute) | h (hour) | d (day, UTC); bucketStartMs = bucket start, epoch ms.
  *       dim = country | region | city | browser | os | device | status, or a cross breakdown configured
  *       on the window (`<d1>+<d2>`, e.g. country+browser, values `<v1> + <v2>`).
@@ -19,8 +20,6 @@
  *   weir:{<pid>}:<viewId>:u:<res>:<bucketStartMs>:<module>   HyperLogLog   unique visitors (privacy
  *       hashes, never raw IPs) of one module in one hour or day bucket (res h | d); the visitors of
  *       several modules or buckets are the union (PFCOUNT of several keys).
- *   weir:{<pid>}:<viewId>:top:<res>:<bucketStartMs>:<what>   sorted set   visits per module or per
- *       region (what = module | region) in one hour or day bucket, for top-N without reading hashes.
  *   weir:{<pid>}:salt:<yyyy-mm-dd>                string  the day's random salt of the privacy hash (kept 2 days)
  *   weir:epoch:{<pid>}                            string  replay epoch (engine/processor/replay-epoch.ts): odd while a
  *       replay deletes the views; every batch write checks it. Outside the pipeline prefix on purpose,
@@ -71,8 +70,8 @@ export const bucketPrefix = (pid: string, viewId: string, res: Resolution, bucke
   `weir:{${pid}}:${viewId}:${res}:${bucketStartMs}:`;
 
 /**
- * The counter hash of one bucket: `t` (fields: modules), `<dim>:<module>` (fields: values of one
- * module), or with module `null` the `<dim>` rollup over all modules (fields: values).
+ * The counter sorted set of one bucket: `t` (members: modules), `<dim>:<module>` (members: values of
+ * one module), or with module `null` the `<dim>` rollup over all modules (members: values).
  */
 export function counterKey(pid: string, viewId: string, res: Resolution, bucketStartMs: number, dim: Dim, module: string | null): string {
   const prefix = bucketPrefix(pid, viewId, res, bucketStartMs);
@@ -91,9 +90,6 @@ export function parseCounterKey(key: string): { pipelineId: string; viewId: stri
 
 export const uniqueKey = (pid: string, viewId: string, res: Resolution, bucketStartMs: number, module: string): string =>
   `weir:{${pid}}:${viewId}:u:${res}:${bucketStartMs}:${encodeValue(module)}`;
-
-export const topKey = (pid: string, viewId: string, res: Resolution, bucketStartMs: number, what: 'module' | 'region'): string =>
-  `weir:{${pid}}:${viewId}:top:${res}:${bucketStartMs}:${what}`;
 
 export const saltKey = (pid: string, day: string): string => `weir:{${pid}}:salt:${day}`;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { topWrites, uniqueWrites } from './view-uniques';
-import { RESOLUTIONS, topKey, uniqueKey } from './view-keys';
+import { uniqueWrites } from './view-uniques';
+import { RESOLUTIONS, uniqueKey } from './view-keys';
 
 const H = 3_600_000;
 const DAY = 86_400_000;
@@ -33,25 +33,5 @@ describe('unique-visitor writes', () => {
       { windowStart: T0, module: 'a¦b', hash: 'y' },
     ]);
     expect(w.hllAdds.map((h) => h.values)).toEqual([['x', 'y'], ['x', 'y']]);
-  });
-});
-
-describe('top-N writes', () => {
-  it('sums visits per module (from totals) and per region, per hour and day', () => {
-    const w = topWrites('p', 'v', [
-      { windowStart: T0, module: 'news', dim: 't', value: '', n: 3 },
-      { windowStart: T0, module: 'news', dim: 'region', value: 'CN/Beijing', n: 2 },
-      { windowStart: T0 + 60_000, module: 'home', dim: 't', value: '', n: 4 },
-      { windowStart: T0, module: 'home', dim: 'region', value: 'CN/Beijing', n: 1 },
-      { windowStart: T0, module: 'news', dim: 'browser', value: 'Chrome', n: 9 },
-    ]);
-    const day = Math.floor(T0 / DAY) * DAY;
-    expect(w.zincrs).toEqual([
-      { key: topKey('p', 'v', 'h', T0, 'module'), members: [{ member: 'news', by: 3 }, { member: 'home', by: 4 }] },
-      { key: topKey('p', 'v', 'd', day, 'module'), members: [{ member: 'news', by: 3 }, { member: 'home', by: 4 }] },
-      { key: topKey('p', 'v', 'h', T0, 'region'), members: [{ member: 'CN/Beijing', by: 3 }] },
-      { key: topKey('p', 'v', 'd', day, 'region'), members: [{ member: 'CN/Beijing', by: 3 }] },
-    ]);
-    expect(w.expire.map((e) => e.key)).toEqual(w.zincrs.map((z) => z.key));
   });
 });

@@ -1,11 +1,9 @@
 /**
- * Unique visitors and top-N writes of a view, added to the same atomic batch as the counters:
- * HyperLogLog adds per module and hour/day bucket, and sorted-set increments of visits per module
- * and per region per hour/day bucket.
+ * Unique-visitor writes of a view, added to the same atomic batch as the counters: HyperLogLog adds
+ * per module and hour/day bucket. (Top-N needs no writes of its own: the counters answer it.)
  */
 import type { AtomicBatch } from './types';
-import type { WindowCount } from './view-increments';
-import { RESOLUTIONS, topKey, uniqueKey, type Resolution } from './view-keys';
+import { RESOLUTIONS, uniqueKey, type Resolution } from './view-keys';
 import type { Retention } from './view-increments';
 
 /** One visitor seen in a window: `hash` is the privacy hash (daily salt + IP + user agent). */
@@ -72,30 +70,4 @@ export function uniqueWrites(
     expire.push({ key, seconds: ttl[res] ?? RESOLUTIONS[res].ttlSeconds });
   }
   return { hllAdds, expire };
-}
-
-export function topWrites(
-  pipelineId: string,
-  viewId: string,
-  counts: readonly WindowCount[],
-  ttl: Retention = {},
-): Pick<Required<AtomicBatch>, 'zincrs' | 'expire'> {
-  const sets = new Targets<Map<string, number>>((res, start, what) => topKey(pipelineId, viewId, res, start, what as 'module' | 'region'), () => new Map());
-  for (let i = 0; i < counts.length; i++) {
-    const c = counts[i];
-    const what = c.dim === 't' ? 'module' : c.dim === 'region' ? 'region' : undefined;
-    if (!what) continue;
-    const member = what === 'module' ? c.module : c.value;
-    for (const res of ROLLUPS) {
-      const members = sets.get(res, bucketOf(c.windowStart, res), what);
-      members.set(member, (members.get(member) ?? 0) + c.n);
-    }
-  }
-  const zincrs: Required<AtomicBatch>['zincrs'] = [];
-  const expire: Required<AtomicBatch>['expire'] = [];
-  for (const [key, { res, target }] of sets.byKey) {
-    zincrs.push({ key, members: [...target].map(([member, by]) => ({ member, by })) });
-    expire.push({ key, seconds: ttl[res] ?? RESOLUTIONS[res].ttlSeconds });
-  }
-  return { zincrs, expire };
 }

@@ -1,9 +1,9 @@
 /**
- * Test oracle for the site-analytics views: what the Redis hashes must hold, computed straight from
- * combined log lines with its own regex and the same GeoIP / user-agent lookups, and nothing else
- * of the processor (no parse operator, no window, no increments code, not even the key builders of
- * view-keys.ts: the layout of docs/redis-keys.md is spelled out here again). Exactness tests compare
- * every key and field of a pipeline's views with this.
+ * Test oracle for the site-analytics views: what the counter sorted sets must hold (member → score),
+ * computed straight from combined log lines with its own regex and the same GeoIP / user-agent
+ * lookups, and nothing else of the processor (no parse operator, no window, no increments code, not
+ * even the key builders of view-keys.ts: the layout of docs/redis-keys.md is spelled out here
+ * again). Exactness tests compare every key and member of a pipeline's views with this.
  */
 import { GeoIp } from '../processor/lookup/geoip';
 import { UserAgents } from '../processor/lookup/useragent';
@@ -14,13 +14,13 @@ type Resolution = 'm' | 'h' | 'd';
 const SIZE: Record<Resolution, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 const DIMS = ['country', 'region', 'city', 'browser', 'os', 'device', 'status'] as const;
 
-/** A counter key of docs/redis-keys.md: `weir:{pid}:<view>:<res>:<bucket>:<t | dim | dim:module>`. */
+/** A counter key of docs/redis-keys.md (a sorted set): `weir:{pid}:<view>:<res>:<bucket>:<t | dim | dim:module>`. */
 const keyOf = (pid: string, viewId: string, res: Resolution, bucket: number, suffix: string) => `weir:{${pid}}:${viewId}:${res}:${bucket}:${suffix}`;
 
-/** Is this one of the counter hashes the oracle predicts (not a HyperLogLog, sorted set, checkpoint…)? */
+/** Is this one of the counter sets the oracle predicts (not a HyperLogLog, checkpoint, dead-letter list…)? */
 export const isCounterKey = (key: string): boolean => /^weir:\{[^{}]+\}:[^:]+:[mhd]:\d+:/.test(key);
 
-/** The resolution of a counter key, and whether it is a `t` (totals per module) hash. */
+/** The resolution of a counter key, and whether it is a `t` (totals per module) set. */
 export function counterKeyKind(key: string): { res: Resolution; totals: boolean } {
   const m = /^weir:\{[^{}]+\}:[^:]+:([mhd]):\d+:(.*)$/.exec(key);
   if (!m) throw new Error(`expected-counts: not a counter key: ${key}`);
@@ -35,9 +35,9 @@ export interface ExpectedCountsOptions {
   resolutions?: Resolution[];
 }
 
-/** Accumulates expected hash contents line by line, so a million lines need not be held at once. */
+/** Accumulates expected counter contents line by line, so a million lines need not be held at once. */
 export class ExpectedCounts {
-  /** minute start → key suffix (`t`, `<dim>`, `<dim>:<module>`) → field → count; hour and day buckets are sums of these. */
+  /** minute start → key suffix (`t`, `<dim>`, `<dim>:<module>`) → member → count; hour and day buckets are sums of these. */
   private readonly minutes = new Map<number, Map<string, Map<string, number>>>();
   lines = 0;
 
@@ -85,7 +85,7 @@ export class ExpectedCounts {
     this.lines++;
   }
 
-  /** key → field → count, for every bucket of the chosen resolutions. */
+  /** key → member → count (a sorted set's contents), for every bucket of the chosen resolutions. */
   get hashes(): Map<string, Record<string, number>> {
     const out = new Map<string, Record<string, number>>();
     for (const res of this.opts.resolutions) {
@@ -101,7 +101,7 @@ export class ExpectedCounts {
     return out;
   }
 
-  /** Sum of the `t` hashes' fields: every line is counted once per resolution. */
+  /** Sum of the `t` sets' scores: every line is counted once per resolution. */
   get total(): number {
     let n = 0;
     for (const suffixes of this.minutes.values()) for (const v of suffixes.get('t')?.values() ?? []) n += v;
@@ -109,7 +109,7 @@ export class ExpectedCounts {
   }
 }
 
-/** Expected hash contents (key → field → count) of the lines' minute buckets (and rollups if asked). */
+/** Expected counter contents (key → member → count) of the lines' minute buckets (and rollups if asked). */
 export async function expectedCounts(pipelineId: string, lines: Iterable<string>, opts: Omit<ExpectedCountsOptions, 'pipelineId'> = {}): Promise<Map<string, Record<string, number>>> {
   const e = await ExpectedCounts.create({ pipelineId, ...opts });
   for (const line of lines) e.add(line);

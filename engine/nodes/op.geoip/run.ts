@@ -1,5 +1,5 @@
 import type { Operator } from '../../processor/operator';
-import type { Visit } from '../../processor/records';
+import { copyVisit, type Visit } from '../../processor/records';
 import { clientAddress, trustedProxies } from '../../processor/lookup/client-ip';
 import type { GeoIp } from '../../processor/lookup/geoip';
 import type { NodeRef } from '../../spec/plan';
@@ -9,13 +9,17 @@ export function createGeoip(node: NodeRef, geo: GeoIp): Operator {
   const trusted = trustedProxies((node.config.trustedProxies as string[] | undefined) ?? []);
   return {
     process(input) {
-      return {
-        out: (input as Visit[]).map((v) => {
-          const ip = useXff ? clientAddress(v.ip, (v as Visit & { xff?: string }).xff, trusted) : v.ip;
-          const g = geo.lookup(ip);
-          return { ...v, country: g.country, region: g.region, city: g.city };
-        }),
-      };
+      const out: Visit[] = new Array(input.length);
+      for (let i = 0; i < input.length; i++) {
+        const v = input[i] as Visit;
+        const g = geo.lookup(useXff ? clientAddress(v.ip, v.xff, trusted) : v.ip);
+        const c = copyVisit(v);
+        c.country = g.country;
+        c.region = g.region;
+        c.city = g.city;
+        out[i] = c;
+      }
+      return { out };
     },
   };
 }

@@ -1,6 +1,6 @@
 import { compileUserRegex } from '../../processor/expression/regex';
 import type { Operator } from '../../processor/operator';
-import type { Visit } from '../../processor/records';
+import { copyVisit, type Visit } from '../../processor/records';
 import type { NodeRef } from '../../spec/plan';
 import { moduleSpec, type ModuleConfig } from './spec';
 
@@ -112,7 +112,9 @@ export function createModule(node: NodeRef): Operator {
         const v = input[i] as Visit;
         const raw = typeof v.path === 'string' ? find(v.path) : '';
         const name = raw && fromUrl ? clean(lower ? raw.toLowerCase() : raw) : raw;
-        out[i] = { ...v, module: name || fallback };
+        const c = copyVisit(v);
+        c.module = name || fallback;
+        out[i] = c;
       }
       return { out };
     },

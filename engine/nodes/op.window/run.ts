@@ -12,25 +12,37 @@ interface WindowState {
   watermark?: number;
 }
 
+/** The cells of one module in one window: its total, then one map per dimension (value → cell). */
+interface ModuleCells {
+  total: WindowCount;
+  byDim: Map<string, WindowCount>[];
+}
+
 /**
  * 1-minute tumbling event-time windows. Counts are additive, so each batch contributes its
  * per-window increments directly (no window buffering); the watermark only decides lateness.
+ *
+ * Hot path (8 counts per visit): cells sit in nested maps, window → module → dimension → value,
+ * so a visit costs a few Map lookups on values it already holds and no key strings; consecutive
+ * visits of the same window and module (the common case) skip the outer lookups. Output order is
+ * the order in which cells were first seen.
  */
 export function createWindow(node: NodeRef): Operator {
   const latenessMs = Number(node.config.allowedLatenessSec ?? 300) * 1000;
   const dims = (node.config.dimensions as Exclude<Dim, 't'>[] | undefined) ?? ['country', 'region', 'city', 'browser', 'os', 'device', 'status'];
   const combos = ((node.config.combinations as string[] | undefined) ?? []).map((c) => ({ dim: c as Dim, parts: c.split('+') as (keyof Visit)[] }));
+  const nDims = dims.length;
+  const nCells = nDims + combos.length;
   return {
     process(input, ctx) {
       const state = ctx.state as WindowState;
       let watermark = state.watermark ?? -Infinity;
-      const cells = new Map<string, WindowCount>();
-      const add = (windowStart: number, module: string, dim: Dim, value: string) => {
-        const k = `${windowStart}|${dim}|${module}|${value}`;
-        const c = cells.get(k);
-        if (c) c.n++;
-        else cells.set(k, { windowStart, module, dim, value, n: 1 });
-      };
+      const out: WindowCount[] = [];
+      const windows = new Map<number, Map<string, ModuleCells>>();
+      let lastWs = NaN;
+      let modules: Map<string, ModuleCells> | undefined;
+      let lastModule: string | undefined;
+      let cells: ModuleCells | undefined;
       const dead: DeadLetter[] = [];
       for (const v of input as Visit[]) {
         if (v.ts < watermark - latenessMs) {
@@ -40,12 +52,49 @@ export function createWindow(node: NodeRef): Operator {
         if (v.ts > watermark) watermark = v.ts;
         const ws = v.ts - (v.ts % MINUTE);
         const module = v.module ?? 'unknown';
-        add(ws, module, 't', '');
-        for (const d of dims) add(ws, module, d, String(v[d as keyof Visit] ?? 'unknown'));
-        for (const c of combos) add(ws, module, c.dim, c.parts.map((p) => String(v[p] ?? 'unknown')).join(COMBINED_VALUE_SEPARATOR));
+        if (ws !== lastWs) {
+          lastWs = ws;
+          modules = windows.get(ws);
+          if (modules === undefined) windows.set(ws, (modules = new Map()));
+          lastModule = undefined;
+        }
+        if (module !== lastModule) {
+          lastModule = module;
+          cells = modules!.get(module);
+          if (cells === undefined) {
+            const total: WindowCount = { windowStart: ws, module, dim: 't', value: '', n: 0 };
+            out.push(total);
+            cells = { total, byDim: Array.from({ length: nCells }, () => new Map()) };
+            modules!.set(module, cells);
+          }
+        }
+        const c = cells!;
+        c.total.n++;
+        for (let d = 0; d < nCells; d++) {
+          let value: string;
+          let dim: Dim;
+          if (d < nDims) {
+            dim = dims[d];
+            const raw = v[dim as keyof Visit];
+            // Strings as they are; numbers (status) through V8's number-string cache, no new string.
+            value = typeof raw === 'string' ? raw : String(raw ?? 'unknown');
+          } else {
+            const combo = combos[d - nDims];
+            dim = combo.dim;
+            value = combo.parts.map((p) => String(v[p] ?? 'unknown')).join(COMBINED_VALUE_SEPARATOR);
+          }
+          const byValue = c.byDim[d];
+          const cell = byValue.get(value);
+          if (cell !== undefined) cell.n++;
+          else {
+            const fresh: WindowCount = { windowStart: ws, module, dim, value, n: 1 };
+            byValue.set(value, fresh);
+            out.push(fresh);
+          }
+        }
       }
       if (Number.isFinite(watermark)) state.watermark = watermark;
-      return { out: [...cells.values()], dead };
+      return { out, dead };
     },
   };
 }

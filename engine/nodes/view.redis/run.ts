@@ -1,9 +1,9 @@
 import type { ViewWriter } from '../../processor/operator';
 import { countIncrements, type WindowCount } from '../../store/view-increments';
-import { topWrites, uniqueWrites, type UniqueVisitor } from '../../store/view-uniques';
+import { uniqueWrites, type UniqueVisitor } from '../../store/view-uniques';
 import type { NodeRef } from '../../spec/plan';
 
-/** Counts (from op.window) become counters and top-N sets; visitors (from op.uniques) HyperLogLogs. */
+/** Counts (from op.window) become sorted-set counters; visitors (from op.uniques) HyperLogLogs. */
 export function createRedisView(node: NodeRef, pipelineId: string): ViewWriter {
   const c = node.config as { minuteRetentionHours: number; hourRetentionDays: number; dayRetentionDays: number };
   const ttl = { m: Math.round(c.minuteRetentionHours * 3600), h: Math.round(c.hourRetentionDays * 86_400), d: Math.round(c.dayRetentionDays * 86_400) };
@@ -16,12 +16,11 @@ export function createRedisView(node: NodeRef, pipelineId: string): ViewWriter {
         else counts.push(r);
       }
       const counters = countIncrements(pipelineId, node.id, counts, ttl);
-      const top = topWrites(pipelineId, node.id, counts, ttl);
       const uniques = uniqueWrites(pipelineId, node.id, visitors, ttl);
       return {
-        increments: counters.increments,
-        expire: [...counters.expire, ...top.expire, ...uniques.expire],
-        zincrs: top.zincrs,
+        increments: [],
+        zincrs: counters.zincrs,
+        expire: [...counters.expire, ...uniques.expire],
         hllAdds: uniques.hllAdds,
       };
     },

@@ -1,4 +1,4 @@
-import type { Visit } from '../records';
+import { VisitRecord, type Visit } from '../records';
 
 /**
  * What every line format shares once its fields are found: checking the client address, splitting
@@ -88,17 +88,17 @@ export function splitRequest(s: string, start: number, end: number): void {
 
 /** Every format builds its visits here, so they share one shape (one hidden class) and one set of caps. */
 export function makeVisit(ts: number, ip: string, method: string, path: string, protocol: string, status: number, bytes: number, referrer: string, ua: string): Visit {
-  return {
+  return new VisitRecord(
     ts,
     ip,
     method,
-    path: path.length > FIELD_LIMITS.path ? truncate(path, FIELD_LIMITS.path) : path,
+    path.length > FIELD_LIMITS.path ? truncate(path, FIELD_LIMITS.path) : path,
     protocol,
     status,
     bytes,
-    referrer: referrer.length > FIELD_LIMITS.referrer ? truncate(referrer, FIELD_LIMITS.referrer) : referrer,
-    ua: ua.length > FIELD_LIMITS.ua ? truncate(ua, FIELD_LIMITS.ua) : ua,
-  };
+    referrer.length > FIELD_LIMITS.referrer ? truncate(referrer, FIELD_LIMITS.referrer) : referrer,
+    ua.length > FIELD_LIMITS.ua ? truncate(ua, FIELD_LIMITS.ua) : ua,
+  );
 }
 
 /** Apache writes `-` for an absent header or value. */

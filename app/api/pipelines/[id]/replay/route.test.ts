@@ -59,11 +59,11 @@ describe('POST /api/pipelines/{id}/replay', () => {
       for (let b = Math.floor(t0 / size) * size; b <= t0 + 120_000; b += size) keys.push(...bucketKeys(res, b));
     }
     const total = async () => {
-      const day = (await store.readHashes(keys.filter((k) => k.includes(':d:') && k.endsWith(':t')))).flatMap((h) => Object.entries(h));
+      const day = (await store.readSortedSets(keys.filter((k) => k.includes(':d:') && k.endsWith(':t')))).flatMap((h) => Object.entries(h));
       return day.reduce((s, [, v]) => s + v, 0);
     };
     await waitFor(`${EVENTS} events counted`, async () => (await total()) === EVENTS);
-    const before = await store.readHashes(keys);
+    const before = await store.readSortedSets(keys);
 
     const res = await replay.POST(postTo(), ctx(id));
     expect(res.status).toBe(200);
@@ -74,7 +74,7 @@ describe('POST /api/pipelines/{id}/replay', () => {
       return s.nodes.parse?.in === 2 * EVENTS && s.nodes.visits?.lag === 0 && (await total()) === EVENTS;
     });
     await new Promise((r) => setTimeout(r, 300)); // nothing more may arrive
-    expect(await store.readHashes(keys)).toEqual(before);
+    expect(await store.readSortedSets(keys)).toEqual(before);
     expect(runtime.state(id)).toBe('running');
   });
 });

@@ -6,12 +6,17 @@ import { json, route } from '../../../_lib/http';
 
 export const dynamic = 'force-dynamic';
 
+/** Groups listed when the query names no `limit`. */
+const DEFAULT_LIMIT = 50;
+
 /**
- * GET …/stats?from&to&groupBy&granularity&filter[module]=x
+ * GET …/stats?from&to&groupBy&granularity&filter[module]=x&limit=N
  *   visits: with `granularity` a time series per group (`window=N`: sliding sums over N buckets),
- *   without it a breakdown over [from, to).
+ *   without it a breakdown over [from, to). Only the top `limit` groups are listed (default
+ *   DEFAULT_LIMIT: a city breakdown can have thousands); a breakdown's `other` counts the rest, so
+ *   `total` = Σ breakdown + `other`.
  * GET …/stats?metric=uniques[&filter[module]=x]   distinct visitors (HyperLogLog), total and per module
- * GET …/stats?top=module|region&limit=N           top N from the sorted-set views
+ * GET …/stats?top=module|region&limit=N           top N modules or regions (default 10), exact
  * `from`/`to` are epoch ms; default: the last hour.
  */
 export const GET = route<{ id: string }>(async (req, { id }) => {
@@ -59,7 +64,7 @@ export const GET = route<{ id: string }>(async (req, { id }) => {
     groupBy: (q.get('groupBy') ?? 'module') as never,
     granularity: (q.get('granularity') || undefined) as never,
     filter: filterModule ? { module: filterModule } : undefined,
-    limit: q.get('limit') ? num('limit', 0) : undefined,
+    limit: num('limit', DEFAULT_LIMIT),
   });
   const window = q.get('window');
   if (window !== null) {
