@@ -295,16 +295,25 @@ export class Runtime {
     }
     const nodes = d.metrics.snapshot();
     for (const job of d.plan.jobs) {
-      const lag = await this.lag(id, job.id, job.topic).catch(() => undefined);
+      const lag = await this.lag(id, job).catch(() => undefined);
       if (lag !== undefined) nodes[job.topicNodeId] = { ...(nodes[job.topicNodeId] ?? { in: 0, out: 0, errors: 0, inRate: 0, outRate: 0 }), lag };
     }
     return { pipelineId: id, state: d.state, version: d.plan.version, startedAt: d.startedAt, error: d.error, nodes };
   }
 
-  /** Unprocessed messages: log end minus the offsets stored with the views (the source of truth). */
-  private async lag(pipelineId: string, jobId: string, topic: string): Promise<number> {
-    const [ends, ckpts] = await Promise.all([this.deps.bus.endOffsets(topic), this.deps.store.readCheckpoints(checkpointKey(pipelineId, jobId))]);
-    return ends.reduce((s, end, p) => s + Math.max(0, end - (ckpts[`${topic}:${p}`]?.offset ?? 0)), 0);
+  /**
+   * Unprocessed messages: log end minus the offsets stored with the views (the source of truth), or
+   * the group's committed offset where that is further: a transactional producer's commit markers
+   * take offsets too, and kafkajs moves the group past a batch of nothing but markers without
+   * handing it to the job, so the stored offset alone would show them as lag forever.
+   */
+  private async lag(pipelineId: string, job: { id: string; groupId: string; topic: string }): Promise<number> {
+    const [ends, ckpts, committed] = await Promise.all([
+      this.deps.bus.endOffsets(job.topic),
+      this.deps.store.readCheckpoints(checkpointKey(pipelineId, job.id)),
+      this.deps.bus.committedOffsets(job.groupId, job.topic).catch(() => [] as number[]),
+    ]);
+    return ends.reduce((s, end, p) => s + Math.max(0, end - Math.max(ckpts[`${job.topic}:${p}`]?.offset ?? 0, committed[p] ?? -1)), 0);
   }
 
   /** Redeploys every pipeline that was running when the server last stopped. */
