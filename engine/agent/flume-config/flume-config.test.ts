@@ -4,11 +4,11 @@ import { compile } from '../../spec/compile';
 import type { PipelineDocument } from '../../spec/document';
 import { isWeirError } from '../../spec/errors';
 import { siteAnalyticsTemplate } from '../../spec/templates';
-import { allAgentSpecs } from './fixtures/agent-specs';
+import { nodeSpecs } from '../../nodes/registry';
 import { exportFlumeProperties, flumeAgentNames, mergeGraphs, parseFlumeProperties, parseProperties, toFlumeProperties, weirTypeFor } from './index';
 import type { FlumeConfigProblem } from './parse';
 
-const specs = allAgentSpecs;
+const specs = nodeSpecs;
 const lookup = (t: string) => specs.find((s) => s.type === t);
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const env = { LOG_DIR: '/var/log/nginx', FLUME_DATA_DIR: '/var/lib/flume', KAFKA_BROKERS: 'kafka1:9092,kafka2:9092', KAFKA_TOPIC: 'access-log' };
