@@ -116,6 +116,7 @@ function NodeInspector({ node, onConfigChange, onDelete, apiIssues }: InspectorP
         {fields.map((field) => {
           const inputId = `cfg-${node.id}-${field.key}`;
           const fieldErrors = errors[field.key];
+          const help = (locale === 'zh-CN' && spec?.fieldHelpZh?.[field.key]) || field.description;
           return (
             <div key={field.key} className={`field${fieldErrors ? ' has-error' : ''}`} data-testid={`field-${field.key}`}>
               <label className="field-label" htmlFor={inputId}>
@@ -131,7 +132,7 @@ function NodeInspector({ node, onConfigChange, onDelete, apiIssues }: InspectorP
               </label>
               <SchemaFieldInput field={field} value={config[field.key]} onChange={(v) => setField(field.key, v)} inputId={inputId} />
               {field.kind === 'string-list' && <div className="field-help">{t('inspector.onePerLine')}</div>}
-              {field.description && <div className="field-help">{field.description}</div>}
+              {help && <div className="field-help">{help}</div>}
               {fieldErrors?.map((issue, i) => (
                 <div key={i} className="field-error" data-testid={`field-error-${field.key}`}>
                   {issueWhere(issue, field, t)}

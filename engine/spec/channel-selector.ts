@@ -15,6 +15,14 @@ export const channelSelectorFields = {
   'selector.default': z.array(z.string().min(1)).default([]).describe('Multiplexing: channels for values without a mapping.'),
 };
 
+/** zh-CN help for the selector fields, spread into each source spec's `fieldHelpZh`. */
+export const channelSelectorFieldHelpZh: Record<keyof typeof channelSelectorFields, string> = {
+  'selector.type': '事件如何分配到所连接的各个通道。',
+  'selector.header': '多路复用：用其值来选择通道的头部。',
+  'selector.mapping': '多路复用：头部值 → 通道节点 ID 列表。',
+  'selector.default': '多路复用：没有映射的值所使用的通道。',
+};
+
 export interface ChannelSelectorConfig {
   'selector.type': 'replicating' | 'multiplexing';
   'selector.header': string;

@@ -44,6 +44,8 @@ export interface NodeSpec<Config extends z.ZodObject = z.ZodObject> {
   outputs: PortSpec[];
   /** The single source of truth for the node's config: editor form, REST validation, compiler, docs. */
   config: Config;
+  /** zh-CN help per config field; the English help is the field's zod `.describe()`. */
+  fieldHelpZh?: Partial<Record<Extract<keyof z.input<Config>, string>, string>>;
 }
 
 export const defineNode = <C extends z.ZodObject>(spec: NodeSpec<C>): NodeSpec<C> => spec;

@@ -57,4 +57,18 @@ export const fileChannelSpec = defineNode({
       .describe('fsync the log before acknowledging each transaction: survives power loss and OS crashes, at a large cost in throughput. Off (Weir default; Flume\'s is on): an acknowledged event survives a kill -9 of the agent, and the log is fsynced every fsyncInterval seconds and at each checkpoint.'),
     fsyncInterval: z.number().int().min(0).max(3600).default(5).describe('Seconds between background fsyncs of the log when fsyncPerTransaction is off; 0 = only at checkpoints.'),
   }),
+  fieldHelpZh: {
+    checkpointDir: "检查点与锁文件所在的目录。留空：节点数据目录下的 'checkpoint'；相对路径以该目录为基准。",
+    dataDirs: "存放日志文件的目录，以逗号分隔（多块磁盘轮流分担负载）。留空：节点数据目录下的 'data'。",
+    capacity: '最多容纳的事件数（已取出但未提交的事件也计入）。',
+    transactionCapacity: '源在一个事务中写入、或汇在一个事务中取出的最大事件数。',
+    maxFileSize: '单个日志文件滚动前的字节数（最多使用 maxDiskBytes 的四分之一）。已消费的文件在下一次检查点后删除。',
+    minimumRequiredSpace: '数据目录所在文件系统必须保留的空闲字节数；低于此值时源等待（错误 channel_disk_full）。',
+    checkpointInterval: '两次检查点之间的毫秒数。越短：重启越快，写入越多。',
+    checkpointOnClose: '代理停止时写一次检查点，下次启动便无需重放。',
+    maxDiskBytes: '全部日志文件的字节数上限；超过时源等待，直到汇把通道排空（错误 channel_disk_full）。',
+    fsyncPerTransaction:
+      '每个事务确认前先对日志执行 fsync：断电和操作系统崩溃后数据仍在，但吞吐量代价很大。关闭（Weir 默认；Flume 默认开启）时：已确认的事件在代理被 kill -9 后仍然保留，日志每隔 fsyncInterval 秒以及每次检查点时 fsync。',
+    fsyncInterval: 'fsyncPerTransaction 关闭时，后台对日志执行 fsync 的间隔秒数；0 = 仅在检查点时。',
+  },
 });

@@ -21,4 +21,8 @@ export const memoryChannelSpec = defineNode({
       .default(1_000)
       .describe('Maximum events a source puts or a sink takes in one transaction.'),
   }),
+  fieldHelpZh: {
+    capacity: '最多容纳的事件数。',
+    transactionCapacity: '源在一个事务中写入、或汇在一个事务中取出的最大事件数。',
+  },
 });

@@ -14,4 +14,7 @@ export const deadLetterSpec = defineNode({
   config: z.object({
     keep: z.number().int().min(1).max(100_000).default(1_000).describe('How many recent dead letters are kept.'),
   }),
+  fieldHelpZh: {
+    keep: '保留最近多少条死信。',
+  },
 });

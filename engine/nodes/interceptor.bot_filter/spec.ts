@@ -24,4 +24,8 @@ export const botFilterInterceptorSpec = defineNode({
       .default('userAgent')
       .describe('Header holding the user agent (exact name); when absent or empty, the last quoted field of the body.'),
   }),
+  fieldHelpZh: {
+    mode: 'drop：爬虫事件不再往下传；tag：带上头部 bot=true 后继续往下传。',
+    userAgentHeader: '存放用户代理的头部（名称须完全一致）；该头部不存在或为空时，取正文最后一个引号字段。',
+  },
 });

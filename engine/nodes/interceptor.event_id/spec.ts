@@ -22,4 +22,9 @@ export const eventIdInterceptorSpec = defineNode({
     requestIdHeader: z.string().min(1).max(200).default('requestId').describe('Header with a client-given request id, used when the event has no origin.'),
     preserveExisting: z.boolean().default(true).describe('Keep the header when the event already has it.'),
   }),
+  fieldHelpZh: {
+    headerName: '要设置的头部。',
+    requestIdHeader: '存放客户端给出的请求 ID 的头部，在事件没有来源位置时使用。',
+    preserveExisting: '事件已有该头部时保留原值。',
+  },
 });

@@ -19,4 +19,9 @@ export const hostInterceptorSpec = defineNode({
       .describe("Use the machine's first external IP address (IPv4 first); off: its host name."),
     hostHeader: z.string().min(1).max(200).default('host').describe('Header to set.'),
   }),
+  fieldHelpZh: {
+    preserveExisting: '事件已有该头部时保留原值。',
+    useIP: '使用本机的第一个外部 IP 地址（优先 IPv4）；关闭：使用主机名。',
+    hostHeader: '要设置的头部。',
+  },
 });

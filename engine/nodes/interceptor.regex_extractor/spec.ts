@@ -51,4 +51,8 @@ export const regexExtractorInterceptorSpec = defineNode({
   inputs: [{ name: 'in', kind: 'event', required: true }],
   outputs: [{ name: 'out', kind: 'event' }],
   config,
+  fieldHelpZh: {
+    regex: '带捕获组的正则表达式，在正文中查找（以第一次匹配为准）。',
+    serializers: '每个捕获组一个，按组的顺序排列（Flume：serializers = s1 s2，serializers.s1.name = header）。',
+  },
 });

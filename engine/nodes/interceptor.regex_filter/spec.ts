@@ -31,4 +31,8 @@ export const regexFilterInterceptorSpec = defineNode({
     regex: interceptorRegexField().default('.*').describe('Regular expression searched for in the body (a match anywhere counts).'),
     excludeEvents: z.boolean().default(false).describe('Drop the matching events instead of keeping only them.'),
   }),
+  fieldHelpZh: {
+    regex: '在正文中查找的正则表达式（任意位置匹配即算）。',
+    excludeEvents: '丢弃匹配的事件，而不是只保留它们。',
+  },
 });

@@ -16,4 +16,9 @@ export const staticInterceptorSpec = defineNode({
     key: z.string().min(1).max(200).default('key').describe('Header name.'),
     value: z.string().max(10_000).default('value').describe('Header value.'),
   }),
+  fieldHelpZh: {
+    preserveExisting: '事件已有该头部时保留原值。',
+    key: '头部名称。',
+    value: '头部值。',
+  },
 });

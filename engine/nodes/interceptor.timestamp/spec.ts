@@ -15,4 +15,8 @@ export const timestampInterceptorSpec = defineNode({
     preserveExisting: z.boolean().default(false).describe('Keep the header when the event already has it.'),
     header: z.string().min(1).max(200).default('timestamp').describe('Header to set.'),
   }),
+  fieldHelpZh: {
+    preserveExisting: '事件已有该头部时保留原值。',
+    header: '要设置的头部。',
+  },
 });

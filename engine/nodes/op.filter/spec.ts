@@ -69,4 +69,16 @@ export const filterSpec = defineNode({
     { name: 'rejected', kind: 'visit' },
   ],
   config,
+  fieldHelpZh: {
+    statuses: '只保留这些状态的访问：状态码（304）或状态类别（2xx）。留空则保留所有状态。',
+    methods: '只保留这些请求方法（GET、POST…）。留空则保留所有方法。',
+    includePath: '只保留匹配此正则表达式的路径（JavaScript 语法；留空则全部保留）。',
+    excludePath: '丢弃匹配此正则表达式的路径（JavaScript 语法）。',
+    excludeStatic: '丢弃静态文件请求（按扩展名判断，见 staticExtensions）：静态资源不是页面访问。',
+    staticExtensions: 'excludeStatic 所丢弃的文件扩展名。',
+    excludeBots: '丢弃爬虫：若用户代理算子（op.useragent）在本节点之前运行过，则依据它的爬虫标记，否则用爬虫规则匹配 UA。',
+    expression:
+      `保留的访问必须满足的可选条件，例如 status >= 400 && path ~ "^/api/" && !(country in ["CN", "US"])。` +
+      `字段：${Object.keys(expressionFields).join(', ')}。运算符：== != < <= > >= ~ !~（正则，写作 "…" 或 /…/i） in [..] && || ! ( )。`,
+  },
 });

@@ -21,4 +21,11 @@ export const geoipSpec = defineNode({
       .default([])
       .describe('Your proxies (addresses or CIDRs) whose X-Forwarded-For entries are believed; private ranges are always treated as proxies.'),
   }),
+  fieldHelpZh: {
+    database: 'MMDB 文件路径；留空 = 使用 GEOIP_DB 或内置的 DB-IP 数据库。',
+    cacheSize: '查询缓存中保留的 IP 数。',
+    language: '地区与城市名称的语言，数据库中有该语言时生效（GeoIP2/GeoLite2 有 zh-CN；DB-IP Lite 只有英文）。',
+    useForwardedFor: '根据 X-Forwarded-For（日志格式包含它时）而不是对端地址来定位客户端。',
+    trustedProxies: '你的代理服务器（地址或 CIDR），采信其 X-Forwarded-For 条目；私有地址段始终视为代理服务器。',
+  },
 });

@@ -53,4 +53,15 @@ export const moduleSpec = defineNode({
   inputs: [{ name: 'in', kind: 'visit', required: true }],
   outputs: [{ name: 'out', kind: 'visit' }],
   config,
+  fieldHelpZh: {
+    strategy:
+      '如何确定模块。firstSegment：/news/a.html → news；segments：路径的前 N 段（/docs/api/x → docs/api）；' +
+      'regex：pattern 的第一个捕获组；queryParam：某个查询参数的值；mapping：匹配的最长路径前缀。',
+    segments: 'segments：模块名由路径的前几段组成。',
+    pattern: 'regex：作用于路径（含查询字符串）的 JavaScript 正则表达式；第一个捕获组即为模块，例如 ^/(?:en|zh)/([^/?]+)',
+    param: 'queryParam：其值即为模块的查询参数，例如 channel（对应 /?channel=news）。',
+    mapping: 'mapping：{ prefix, module } 对，例如 { "prefix": "/shop/cart", "module": "checkout" }；路径开头所匹配的最长前缀胜出。',
+    default: '"/" 以及什么都不匹配的路径所属的模块。',
+    lowercase: '把从 URL 取得的模块名转为小写（比较 mapping 前缀时也忽略大小写）。',
+  },
 });

@@ -113,4 +113,19 @@ export const parseSpec = defineNode({
     { name: 'dead', kind: 'dead' },
   ],
   config,
+  fieldHelpZh: {
+    format:
+      `日志格式。combined：Apache/nginx combined（${builtinLogFormats.combined}）；common：不含来源与 UA 的 CLF；` +
+      'vcombined：Apache vhost_combined（开头为 vhost:port）；nginx-json：每行一个 JSON 对象（nginx escape=json）；custom：使用下方的 logFormat。',
+    logFormat: `自定义格式，GoAccess 风格，format 为 "custom" 时使用。说明符：${logSpecifierHelp}。其他文本必须按原样出现；最后一个字段之后的文本被忽略。`,
+    dateFormat: `时间戳（%x，或单独的 %t）的写法，strftime 风格（${supportedDateSpecifiers}）。%d 与 %t 分开时，只写日期（例如 %d/%b/%Y）。没有时区时按 UTC。`,
+    timeFormat: '格式中 %d 与 %t 分开时，一天中时刻的写法。',
+    jsonFields:
+      'nginx-json：从 nginx 变量名以外的键读取字段（默认：ip 取 remote_addr；time 取 time_local、time_iso8601 或 msec；' +
+      'request 取 request，或 method 取 request_method 加 uri 取 request_uri；status 取 status；bytes 取 body_bytes_sent；referrer 取 http_referer；ua 取 http_user_agent；' +
+      'xff 取 http_x_forwarded_for；vhost 取 host）。映射的时间按 dateFormat 读取，为数字时按纪元秒读取。',
+    maxLineLength: '超过此长度的行不经解析，直接进入死信输出（line_too_long）。',
+    maxFutureSkewSec: '访问时间比其记录到达 Kafka 的时间晚超过此秒数时进入死信（timestamp_out_of_range）：这是时钟错误，不是访问。',
+    maxAgeDays: '访问时间比其记录到达 Kafka 的时间早超过此天数时进入死信（timestamp_out_of_range）。',
+  },
 });

@@ -14,4 +14,7 @@ export const uniquesSpec = defineNode({
   config: z.object({
     excludeBots: z.boolean().default(true).describe('Leave crawlers out of the visitor count.'),
   }),
+  fieldHelpZh: {
+    excludeBots: '统计访客数时不计入爬虫。',
+  },
 });

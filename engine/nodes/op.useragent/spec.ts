@@ -14,4 +14,7 @@ export const useragentSpec = defineNode({
   config: z.object({
     cacheSize: z.number().int().min(0).max(1_000_000).default(10_000).describe('User agents kept in the parse cache.'),
   }),
+  fieldHelpZh: {
+    cacheSize: '解析缓存中保留的 UA 数。',
+  },
 });

@@ -31,4 +31,10 @@ export const windowSpec = defineNode({
       .default([])
       .describe('Cross breakdowns counted per module, e.g. "region+device" (each adds cells: keep the list short).'),
   }),
+  fieldHelpZh: {
+    size: '窗口大小（滚动窗口）。',
+    allowedLatenessSec: '记录最多可以迟到多久（秒）仍被计入。',
+    dimensions: '除总数外，每个模块还按哪些维度分别计数。',
+    combinations: '每个模块按维度组合交叉计数，例如 "region+device"（每个组合都会增加计数单元：列表宜短）。',
+  },
 });

@@ -61,4 +61,13 @@ export const kafkaSinkSpec = defineNode({
   inputs: [{ name: 'in', kind: 'event', required: true }],
   outputs: [{ name: 'out', kind: 'stream' }],
   config,
+  fieldHelpZh: {
+    'kafka.topic': '主题名；留空 = 所连接主题节点的名称。',
+    flumeBatchSize: '每个 Kafka 批次的最大事件数（精确一次模式下为一个 Kafka 事务）。',
+    'kafka.producer.acks': 'Broker 确认方式：所有同步副本（all）、仅 leader（1）或不确认（0）。精确一次需要 all。',
+    'kafka.producer.linger.ms': '未满的批次在发送前等待通道送来更多事件的时长（毫秒）。',
+    'kafka.producer.compression.type': 'Kafka 批次的压缩方式。snappy、lz4 和 zstd 需要 Weir 未附带的编解码包。',
+    keyHeader: '其值作为 Kafka 消息键的事件头（Flume 用 "key"）；留空 = 不设键，记录分散到各分区。',
+    exactlyOnce: '把每批事件及其携带的源位置放在同一个 Kafka 事务中发送，并跳过已提交的事件：重启前后不丢也不重。关闭：幂等生产者，至少一次。',
+  },
 });

@@ -22,4 +22,9 @@ export const loggerSinkSpec = defineNode({
       .describe('Most events logged per second; the others are taken from the channel and counted in one line per second.'),
     batchSize: z.number().int().min(1).max(10_000).default(100).describe('Most events taken from the channel at once.'),
   }),
+  fieldHelpZh: {
+    maxBytesToLog: '每个事件正文写入日志的字节数（Flume 默认 16）。',
+    maxEventsPerSecond: '每秒最多记录的事件数；其余事件照常从通道取出，每秒汇总成一行计数。',
+    batchSize: '一次从通道取出的最大事件数。',
+  },
 });

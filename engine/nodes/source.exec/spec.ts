@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { channelSelectorFields } from '../../spec/channel-selector';
+import { channelSelectorFieldHelpZh, channelSelectorFields } from '../../spec/channel-selector';
 import { defineNode } from '../../spec/node-spec';
 
 /** A charset name TextDecoder knows (Java names like UTF-8, GBK, ISO-8859-1 are labels it accepts). */
@@ -52,4 +52,15 @@ export const execSourceSpec = defineNode({
     charset: charsetField('UTF-8').describe('Charset of the command output.'),
     ...channelSelectorFields,
   }),
+  fieldHelpZh: {
+    command: '要运行的命令；不设 shell 时按空格拆分（不支持引号），与 Flume 相同。',
+    shell: "运行命令的 shell，例如 '/bin/sh -c'（使用管道、引号、通配符时需要）。留空：直接运行命令。",
+    restart: '命令退出时重启它。',
+    restartThrottle: '重启前等待的毫秒数；命令持续在一分钟内退出时加倍（最多 5 分钟）。',
+    logStdErr: '把命令的 stderr 行写入日志（否则丢弃）。',
+    batchSize: '每次 put 交给通道的事件数。',
+    batchTimeout: '未满的批次在交出前等待的毫秒数。',
+    charset: '命令输出的字符集。',
+    ...channelSelectorFieldHelpZh,
+  },
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { channelSelectorFields } from '../../spec/channel-selector';
+import { channelSelectorFieldHelpZh, channelSelectorFields } from '../../spec/channel-selector';
 import { defineNode } from '../../spec/node-spec';
 
 export const generatorSpec = defineNode({
@@ -26,4 +26,14 @@ export const generatorSpec = defineNode({
     batchSize: z.number().int().min(1).max(10_000).default(100).describe('Events handed to the channel per put.'),
     ...channelSelectorFields,
   }),
+  fieldHelpZh: {
+    rate: '每秒事件数。',
+    total: '生成这么多事件后停止（0 = 一直运行）。',
+    seed: '相同的种子产生相同的流量：运行可复现。',
+    modules: '访问所分布的站点模块（路径首段）。',
+    botShare: '爬虫访问所占的比例。',
+    dailyRhythm: '速率随一天中的时段变化（40%–100%，中国晚间最繁忙）。',
+    batchSize: '每次 put 交给通道的事件数。',
+    ...channelSelectorFieldHelpZh,
+  },
 });

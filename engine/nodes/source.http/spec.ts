@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { channelSelectorFields } from '../../spec/channel-selector';
+import { channelSelectorFieldHelpZh, channelSelectorFields } from '../../spec/channel-selector';
 import { defineNode } from '../../spec/node-spec';
 
 /** Public id in POST /api/collect/{sourceId}. */
@@ -78,6 +78,18 @@ export const httpSourceSpec = defineNode({
       .describe('How long a request waits for room in a full channel before the answer is 503 with Retry-After.'),
     ...channelSelectorFields,
   }),
+  fieldHelpZh: {
+    handler: 'JSONHandler：Flume 的 JSON 事件 [{"headers": {...}, "body": "..."}]（响应 200 {accepted: n}）。beacon：来自 weir-beacon.js 的页面访问（响应 204）。',
+    sourceId: 'URL POST /api/collect/{sourceId} 中的公开 ID（也是信标的 data-source）；留空 = 本节点的 ID。在所有已部署的管道中唯一。',
+    port: '0 = 只通过 Web 服务器的 /api/collect/{sourceId} 接收；大于 0 = 还像 Flume 一样监听此端口（独立运行的 `weir agent`）。',
+    bind: '自有端口监听的地址（port > 0 时）。',
+    trustedProxies: '采信其 X-Forwarded-For 的代理服务器（CIDR）；客户端是最右侧不属于这些代理服务器的地址。私有地址始终视为代理服务器。',
+    maxBodyBytes: '超过此大小的请求体以 413 拒绝。',
+    allowedOrigins: '允许发送的页面（CORS）："*" 或形如 https://shop.example 的 origin。来自其他 origin 的请求得到 403。',
+    beaconFormat: 'beacon：页面访问转成的日志行格式（Apache/nginx combined，由 op.parse 的 format "combined" 读取）。',
+    putTimeoutMs: '通道满时请求等待空位的时长，超时则返回 503 与 Retry-After。',
+    ...channelSelectorFieldHelpZh,
+  },
 });
 
 export type HttpSourceConfig = z.output<typeof httpSourceSpec.config>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { compileUserRegex } from '../../processor/expression/regex';
-import { channelSelectorFields } from '../../spec/channel-selector';
+import { channelSelectorFieldHelpZh, channelSelectorFields } from '../../spec/channel-selector';
 import { defineNode } from '../../spec/node-spec';
 import { charsetField } from '../source.exec/spec';
 
@@ -16,6 +16,9 @@ const namePattern = (fallback: string, what: string) =>
       if (!r.ok) ctx.addIssue({ code: 'custom', message: `"${p}" ${r.message}` });
     })
     .describe(`${what} (a regular expression on the whole file name, JavaScript syntax).`);
+
+/** The zh-CN help of a namePattern field, same shape as its English `.describe()`. */
+const namePatternZh = (what: string) => `${what}（对整个文件名匹配的正则表达式，JavaScript 语法）。`;
 
 const maxLineLength = z.number().int().min(1).max(1_000_000).optional();
 
@@ -84,4 +87,24 @@ export const spooldirSourceSpec = defineNode({
   inputs: [],
   outputs: [{ name: 'out', kind: 'event' }],
   config,
+  fieldHelpZh: {
+    spoolDir: '读取已完成文件的目录。',
+    fileSuffix: '文件全部读取后追加到文件名上的后缀（deletePolicy 为 never 时）。',
+    deletePolicy: 'never：已完成的文件加上 fileSuffix 重命名；immediate：删除它。',
+    fileHeader: '把文件的绝对路径加为头部。',
+    fileHeaderKey: '存放绝对路径的头部。',
+    basenameHeader: '把文件名加为头部。',
+    basenameHeaderKey: '存放文件名的头部。',
+    includePattern: namePatternZh('只读取文件名匹配的文件'),
+    ignorePattern: namePatternZh('不读取文件名匹配的文件'),
+    trackerDir: '进度文件所在的目录；相对路径位于 spoolDir 内。',
+    consumeOrder: '先读取哪个文件，按修改时间排序（时间相同时按文件名）。',
+    batchSize: '每次 put 交给通道的事件数。',
+    inputCharset: '文件的字符集（须兼容 ASCII：UTF-8、GBK、GB18030、ISO-8859-1……）。',
+    pollDelay: '目录为空时两次查看之间的毫秒数。',
+    deserializer: '文件如何变成事件：每行一个事件（Flume LINE 反序列化器）。',
+    'deserializer.maxLineLength': `每行保留的字符数（默认 ${DEFAULT_MAX_LINE_LENGTH}）；更长的行被截断并带上头部 truncated=true。这是 Flume 的名称。`,
+    maxLineLength: '与 deserializer.maxLineLength 相同（两者任用其一）。',
+    ...channelSelectorFieldHelpZh,
+  },
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../../spec/node-spec';
-import { channelSelectorFields } from '../../spec/channel-selector';
+import { channelSelectorFieldHelpZh, channelSelectorFields } from '../../spec/channel-selector';
 import { parseFilegroupPath } from './pattern';
 
 const GROUP_NAME = /^[A-Za-z0-9_-]+$/;
@@ -76,4 +76,23 @@ export const taildirSpec = defineNode({
   inputs: [],
   outputs: [{ name: 'out', kind: 'event' }],
   config,
+  fieldHelpZh: {
+    filegroups:
+      '文件组：名称 → 绝对路径，路径的文件名部分是匹配整个文件名的正则表达式（与 Flume 相同），' +
+      '例如 { "f1": "/var/log/nginx/access\\\\.log", "f2": "/var/log/app/.*\\\\.log" }；shell 通配符前加 "glob:"，例如 /var/log/app/glob:*.log。' +
+      'copytruncate 轮转时，最好用不匹配轮转副本的模式（access\\.log，而不是 access\\.log.*）。',
+    positionFile: '保存读取位置的 Flume 格式 JSON 文件（[{"inode","pos","file"}]）；留空 = 节点数据目录下的 taildir_position.json。',
+    batchSize: '每次 put 交给通道的最大行数。',
+    skipToEnd: '首次启动时，没有已保存位置的文件从末尾而不是开头开始读。',
+    idleTimeout: '文件多少毫秒没有增长后关闭；已被轮转走或删除的文件此时交出最后一行没有换行结尾的内容。',
+    writePosInterval: '两次写入位置文件之间的毫秒数。',
+    fileHeader: '把文件的绝对路径加为头部。',
+    fileHeaderKey: 'fileHeader 使用的头部名称。',
+    byteOffsetHeader: '把该行在文件中的字节偏移加为头部 "byteoffset"（Flume）。',
+    headers: '每个文件组的静态头部：组 → { header: value }（Flume headers.<group>.<header>）。',
+    pollInterval: '两次检查文件（新行、新文件与轮转）之间的毫秒数。',
+    maxLineLength: '最长行的字节数；更长的行被截断或进入死信（见 lineTooLong）。',
+    lineTooLong: '超长行：截断到 maxLineLength（带头部 truncated=true），或送到死信输出。',
+    ...channelSelectorFieldHelpZh,
+  },
 });

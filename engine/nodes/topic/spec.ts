@@ -19,4 +19,9 @@ export const topicSpec = defineNode({
     partitions: z.number().int().min(1).max(1_000).default(3).describe('Partitions: the unit of parallelism.'),
     retentionHours: z.number().min(1).max(100_000).default(168).describe('How long raw records are kept (replay).'),
   }),
+  fieldHelpZh: {
+    name: 'Kafka 主题名。',
+    partitions: '分区数：并行的单位。',
+    retentionHours: '原始记录的保留时长（用于重放）。',
+  },
 });

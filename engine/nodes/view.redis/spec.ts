@@ -16,4 +16,9 @@ export const redisViewSpec = defineNode({
     hourRetentionDays: z.number().min(1).max(3_650).default(90).describe('How long hour buckets are kept.'),
     dayRetentionDays: z.number().min(1).max(36_500).default(1_095).describe('How long day buckets are kept.'),
   }),
+  fieldHelpZh: {
+    minuteRetentionHours: '分钟级汇总的保留时长（小时）。',
+    hourRetentionDays: '小时级汇总的保留时长（天）。',
+    dayRetentionDays: '天级汇总的保留时长（天）。',
+  },
 });
