@@ -85,6 +85,13 @@ test('build on the template in the editor: drop, connect, refuse, configure, sav
   await keep.fill('250');
   await expect(inspector.getByTestId('field-error-keep')).toHaveCount(0);
   await page.screenshot({ path: testInfo.outputPath('04-inspector.png') });
+  // Field help follows the language: the spec's zh-CN text in 中文, its English description in English.
+  const keepHelp = inspector.getByTestId('field-keep').locator('.field-help');
+  await expect(keepHelp).toHaveText('How many recent dead letters are kept.');
+  await page.getByTestId('locale-toggle').getByRole('button', { name: '中文' }).click();
+  await expect(keepHelp).toHaveText('保留最近多少条死信。');
+  await page.getByTestId('locale-toggle').getByRole('button', { name: 'English' }).click();
+  await expect(keepHelp).toHaveText('How many recent dead letters are kept.');
 
   // A node added by double-click and removed with the Delete key never reaches the saved document.
   await page.getByTestId('palette-item-topic').dblclick();
