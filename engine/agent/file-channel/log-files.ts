@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /** A log file of the channel: `log-<id>` in one of the data folders. Ids only grow. */
@@ -30,6 +30,13 @@ export async function listLogFiles(dirs: string[]): Promise<LogFile[]> {
     }
   }
   return files.sort((a, b) => a.id - b.id);
+}
+
+/** The file's handle, opened for reading on first use (files found at recovery have none). */
+export async function handle(file: LogFile) {
+  if (file.fh) return file.fh;
+  file.opening ??= open(file.path, 'r').then((fh) => (file.fh = fh));
+  return file.opening;
 }
 
 /** One writev for many records; loops on a short write (rare for regular files). */

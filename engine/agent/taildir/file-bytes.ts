@@ -10,6 +10,9 @@ export const FP_LEN = 64;
  */
 export const HEAD_LEN = 256;
 
+/** Bytes read from a file at a time. */
+export const CHUNK = 256 * 1024;
+
 export const EMPTY = Buffer.alloc(0);
 
 /** Up to `len` bytes at `pos` (fewer at the end of the file). */
