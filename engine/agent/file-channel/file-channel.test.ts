@@ -21,6 +21,20 @@ describe('file channel: transactions', () => {
     await ch.close();
   });
 
+  it('closed while it is still opening: the open finishes, then the close lets go of its folders', async () => {
+    const ch = channelIn(dir);
+    const opened = ch.open();
+    await ch.close();
+    await opened;
+    await expect(ch.put([ev(1)])).rejects.toThrow();
+    // A channel still holding the folders would make this open fail with "in use".
+    const again = channelIn(dir);
+    await again.open();
+    await again.put([ev(2)]);
+    expect(bodies((await again.take(10, 0)).events)).toEqual(['line 2']);
+    await again.close();
+  });
+
   it('makes a put wait while full (back-pressure) and loses nothing', async () => {
     const ch = channelIn(dir, { capacity: 3, transactionCapacity: 3 });
     await ch.open();

@@ -32,6 +32,7 @@ export class FileChannel implements Channel {
   private readonly o: FileChannelOptions;
   private state: 'new' | 'opening' | 'open' | 'closing' | 'closed' = 'new';
   private locks: (() => Promise<void>)[] = [];
+  private opening?: Promise<void>;
 
   private readonly disk: DiskSpace;
   private readonly log: LogWriter;
@@ -84,6 +85,11 @@ export class FileChannel implements Channel {
   async open(): Promise<void> {
     if (this.state !== 'new') throw new WeirError('channel_already_open', `File channel "${this.o.name}" was opened twice; open it once.`);
     this.state = 'opening';
+    this.opening = this.openNow();
+    return this.opening;
+  }
+
+  private async openNow(): Promise<void> {
     await mkdir(this.o.checkpointDir, { recursive: true });
     for (const d of this.o.dataDirs) await mkdir(d, { recursive: true });
     try {
@@ -179,6 +185,9 @@ export class FileChannel implements Channel {
   }
 
   async close(): Promise<void> {
+    // Closed while opening (an agent stopped during recovery): let the open finish, then close it,
+    // so its locks and file handles are released rather than left held by a channel no one uses.
+    if (this.state === 'opening') await this.opening?.catch(() => {});
     if (this.state === 'closed' || this.state === 'closing') return;
     if (this.state !== 'open') {
       this.state = 'closed';
